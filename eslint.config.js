@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'models/**', 'coverage/**', 'test-artifacts/**', 'service/dashboard/static/vendor/**'] },
+  { ignores: ['node_modules/**', 'coverage/**', 'test-artifacts/**', 'service/dashboard/static/vendor/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,0 +1,37 @@
+import type { Direction, Lane } from '../features/crossing-event.schema.ts';
+import type { CrossingHistory, HistoryFact, HistoryQuery } from '../features/history.ts';
+
+/**
+ * The crossing-history store: what happened before, for the features of what happens now.
+ * Asynchronous so that SQLite (embedded default) and PostgreSQL (many instances) share it.
+ *
+ * Identifiers arrive already keyed-hashed (store/identifiers.ts); no raw plate, VIN or document
+ * number is ever passed to a store.
+ */
+export interface HistoryStore {
+  /** Records crossings in one transaction: every record lands or none does. */
+  recordCrossings(records: readonly CrossingRecord[]): Promise<void>;
+  /** Referral and seizure facts (and their withdrawals), in one transaction. */
+  recordFacts(facts: readonly HistoryFact[]): Promise<void>;
+  /** The aggregates of features/history.ts for the vehicle and travelers, strictly before `query.at`. */
+  historyBefore(query: HistoryQuery): Promise<CrossingHistory>;
+  /** Total crossings stored: for readiness checks and progress lines. */
+  countCrossings(): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** A crossing as stored: hashed keys, no audit attributes, no free text. */
+export interface CrossingRecord {
+  /** Epoch ms. */
+  readonly at: number;
+  readonly utcOffsetMinutes: number;
+  readonly port: string;
+  readonly lane: Lane;
+  readonly direction: Direction;
+  /** Keyed hash of plate jurisdiction and plate. */
+  readonly vehicleKey: string;
+  /** Keyed hash of the VIN, when reported. */
+  readonly vinKey: string | null;
+  /** Keyed hashes of the occupants' traveler ids, in the event's order; exactly one is the driver. */
+  readonly travelers: readonly { readonly key: string; readonly isDriver: boolean }[];
+}
