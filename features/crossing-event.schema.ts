@@ -112,8 +112,8 @@ export const occupantSchema = z
 
 const occupantsSchema = z
   .array(occupantSchema)
-  .min(1, { error: 'at least one occupant is required' })
-  .max(MAX_OCCUPANTS, { error: `at most ${MAX_OCCUPANTS} occupants are allowed` })
+  .min(1, { error: 'at least one occupant is required', abort: true })
+  .max(MAX_OCCUPANTS, { error: `at most ${MAX_OCCUPANTS} occupants are allowed`, abort: true })
   .refine((occupants) => occupants.filter((o) => o.role === 'driver').length === 1, {
     error: 'exactly one driver is required',
   });

@@ -240,29 +240,38 @@ export function featureValues(vector: ArrayLike<number>): FeatureValues {
   return values;
 }
 
+/** Everything a feature's meaning depends on; hashed into FEATURE_SPEC_HASH. */
+export interface FeatureSpecIdentity {
+  readonly version: number;
+  readonly features: readonly (readonly [name: string, definition: string])[];
+  readonly constants: Readonly<Record<string, number>>;
+}
+
+export const FEATURE_SPEC_IDENTITY: FeatureSpecIdentity = {
+  version: FEATURE_SPEC_VERSION,
+  features: FEATURE_NAMES.map((name) => [name, FEATURE_DEFINITIONS[name]] as const),
+  constants: {
+    WINDOW_24H_MS,
+    WINDOW_7D_MS,
+    WINDOW_30D_MS,
+    WINDOW_365D_MS,
+    DISTINCT_SCAN_LIMIT,
+    DAYS_SINCE_CAP,
+    DAYS_SINCE_LAST_CROSSING_CAP,
+    HOURS_SINCE_OUTBOUND_CAP,
+    VEHICLE_AGE_CAP_YEARS,
+  },
+};
+
 /**
  * sha256 over the version, the ordered names with their definitions, and the constants the
  * definitions depend on. A model card names the hash it was trained on.
  */
-export const FEATURE_SPEC_HASH: string = createHash('sha256')
-  .update(
-    JSON.stringify({
-      version: FEATURE_SPEC_VERSION,
-      features: FEATURE_NAMES.map((name) => [name, FEATURE_DEFINITIONS[name]]),
-      constants: {
-        WINDOW_24H_MS,
-        WINDOW_7D_MS,
-        WINDOW_30D_MS,
-        WINDOW_365D_MS,
-        DISTINCT_SCAN_LIMIT,
-        DAYS_SINCE_CAP,
-        DAYS_SINCE_LAST_CROSSING_CAP,
-        HOURS_SINCE_OUTBOUND_CAP,
-        VEHICLE_AGE_CAP_YEARS,
-      },
-    }),
-  )
-  .digest('hex');
+export function featureSpecHash(identity: FeatureSpecIdentity): string {
+  return createHash('sha256').update(JSON.stringify(identity)).digest('hex');
+}
+
+export const FEATURE_SPEC_HASH: string = featureSpecHash(FEATURE_SPEC_IDENTITY);
 
 /** What a reply and a model card say about the spec. */
 export const FEATURE_SPEC_SUMMARY = Object.freeze({

@@ -26,12 +26,12 @@ export function formatPath(path: readonly PropertyKey[]): string {
 }
 
 function plainMessage(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'invalid_type') {
+  if (issue.code === 'invalid_type' && issue.message.startsWith('Invalid input')) {
     // zod says "Invalid input: expected string, received undefined" for a missing field.
     if (/received undefined$/.test(issue.message)) return 'is required';
     return `must be ${article(issue.expected)}`;
   }
-  if (issue.code === 'invalid_value' && issue.values.length > 0) {
+  if (issue.code === 'invalid_value' && issue.message.startsWith('Invalid option') && issue.values.length > 0) {
     return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
   }
   return issue.message;
@@ -39,9 +39,10 @@ function plainMessage(issue: z.core.$ZodIssue): string {
 
 function article(expected: string): string {
   switch (expected) {
+    case 'int':
+      return 'an integer';
     case 'array':
     case 'object':
-    case 'integer':
       return `an ${expected}`;
     default:
       return `a ${expected}`;
