@@ -1,0 +1,217 @@
+import { describe, expect, it } from 'vitest';
+import { createRandom } from '../../lib/random.ts';
+import { multinomialDraw } from '../../metrics/binomial-sampling.ts';
+import type { ConfusionCounts } from '../../metrics/confusion.ts';
+import { countDecision, createDecisionTally, decisionCountsFromConfusion, type DecisionCounts } from '../../metrics/decision-counts.ts';
+import { disparityStatus, fairnessReport, fairnessTable, marginalGroupCounts, UnknownReferenceGroupError, type GroupCounts } from '../../metrics/fairness.ts';
+import { hitRateTest } from '../../metrics/outcome-test.ts';
+
+const cells = (tp: number, fp: number, fn: number, tn: number): ConfusionCounts => ({ truePositives: tp, falsePositives: fp, falseNegatives: fn, trueNegatives: tn });
+
+// Two fully labelled groups, worked by hand:
+//   A: TP 40, FP 10, FN 20, TN 130 (200 decisions, 50 referred)
+//      PPrev 50/200 = .25, precision 40/50 = .8, FDR .2, FPR 10/140, FNR 20/60, FOR 20/150
+//   B: TP 10, FP 10, FN 10, TN 70  (100 decisions, 20 referred)
+//      PPrev 20/100 = .2,  precision 10/20 = .5, FDR .5, FPR 10/80,  FNR 10/20, FOR 10/80
+//   70 referrals in all: PPR A = 50/70, B = 20/70.
+// Against A (the larger, so the default reference), B's disparities:
+//   PPR .4, PPrev .8, precision .625, FDR 2.5, FPR (1/8)/(1/14) = 1.75, FNR 1.5, FOR (1/8)/(2/15) = .9375
+const A = decisionCountsFromConfusion(cells(40, 10, 20, 130));
+const B = decisionCountsFromConfusion(cells(10, 10, 10, 70));
+const twoGroups: GroupCounts[] = [
+  { key: ['B'], counts: B },
+  { key: ['A'], counts: A },
+];
+
+describe('fairness table', () => {
+  const table = fairnessTable(twoGroups, { attributes: ['group'], random: createRandom(1), replicates: 500 });
+  const b = table.groups.find((g) => g.label === 'B');
+
+  it('computes every metric as worked by hand, largest group first and as reference', () => {
+    expect(table.reference).toMatchObject({ label: 'A', chosenBy: 'largest' });
+    expect(table.groups.map((g) => g.label)).toEqual(['A', 'B']);
+    expect(table.totals).toEqual({ decisions: 300, referrals: 70, labelled: 300 });
+    const m = b?.metrics;
+    expect(m?.predictedPositiveRatio.value).toBeCloseTo(20 / 70, 15);
+    expect(m?.predictedPrevalence.value).toBe(0.2);
+    expect(m?.precision.value).toBe(0.5);
+    expect(m?.falseDiscoveryRate.value).toBe(0.5);
+    expect(m?.falsePositiveRate.value).toBe(0.125);
+    expect(m?.falseNegativeRate.value).toBe(0.5);
+    expect(m?.falseOmissionRate.value).toBe(0.125);
+  });
+
+  it('takes disparities against the reference', () => {
+    const d = b?.disparities;
+    expect(d?.predictedPositiveRatio.ratio).toBeCloseTo(0.4, 14);
+    expect(d?.predictedPrevalence.ratio).toBeCloseTo(0.8, 14);
+    expect(d?.precision.ratio).toBeCloseTo(0.625, 14);
+    expect(d?.falseDiscoveryRate.ratio).toBeCloseTo(2.5, 14);
+    expect(d?.falsePositiveRate.ratio).toBeCloseTo(1.75, 14);
+    expect(d?.falseNegativeRate.ratio).toBeCloseTo(1.5, 14);
+    expect(d?.falseOmissionRate.ratio).toBeCloseTo(0.9375, 14);
+    expect(table.groups[0]?.disparities.falsePositiveRate).toEqual({ ratio: 1, interval: null, status: 'reference' });
+  });
+
+  it('judges each disparity by the flag rule', () => {
+    const d = b?.disparities;
+    // PPR 0.4, far below 0.8 with 20 vs 50 referrals: the whole interval is outside the band.
+    expect(d?.predictedPositiveRatio.status).toBe('outside_band');
+    expect(d?.predictedPositiveRatio.interval?.upper).toBeLessThan(0.8);
+    expect(b?.flagged).toContain('predictedPositiveRatio');
+    // PPrev exactly 0.8: inside the band (the band is closed).
+    expect(d?.predictedPrevalence.status).toBe('within_band');
+    // FPR 1.75 rests on 10 false positives in each group: the interval reaches into the band.
+    expect(d?.falsePositiveRate.status).toBe('inconclusive');
+    expect(d?.falsePositiveRate.interval?.lower).toBeLessThan(1.25);
+    expect(d?.falsePositiveRate.interval?.upper).toBeGreaterThan(1.75);
+    // Precision and FDR rest on B's 20 labelled referrals, FNR on its 20 positives: < 30, not judged.
+    expect(d?.precision.status).toBe('too_small');
+    expect(d?.falseDiscoveryRate.status).toBe('too_small');
+    expect(d?.falseNegativeRate.status).toBe('too_small');
+    expect(d?.falseOmissionRate.status).toBe('within_band');
+  });
+
+  it('states the rule as a pure function', () => {
+    const band = { lower: 0.8, upper: 1.25 };
+    expect(disparityStatus(1.4, { lower: 1.3, upper: 1.5 }, band)).toBe('outside_band');
+    expect(disparityStatus(1.4, { lower: 1.1, upper: 1.7 }, band)).toBe('inconclusive');
+    expect(disparityStatus(1.4, null, band)).toBe('inconclusive');
+    expect(disparityStatus(1.2, { lower: 0.5, upper: 2 }, band)).toBe('within_band');
+    expect(disparityStatus(0.7, { lower: 0.6, upper: 0.79 }, band)).toBe('outside_band');
+    expect(disparityStatus(null, null, band)).toBe('undefined');
+  });
+
+  it('uses a named reference group, and refuses an unknown one naming the groups', () => {
+    const t = fairnessTable(twoGroups, { attributes: ['group'], reference: ['B'], random: createRandom(1), replicates: 50 });
+    expect(t.reference).toMatchObject({ label: 'B', chosenBy: 'given' });
+    expect(t.groups.find((g) => g.label === 'A')?.disparities.falsePositiveRate.ratio).toBeCloseTo(1 / 1.75, 14);
+    expect(() => fairnessTable(twoGroups, { attributes: ['group'], reference: ['C'], random: createRandom(1) })).toThrow(UnknownReferenceGroupError);
+    expect(() => fairnessTable(twoGroups, { attributes: ['group'], reference: ['C'], random: createRandom(1) })).toThrow(
+      'reference group C has no decisions; the groups are: A, B',
+    );
+  });
+
+  it('reports a group below the minimum size as too small instead of judging it', () => {
+    const tiny = decisionCountsFromConfusion(cells(9, 1, 0, 0)); // 10 decisions, PPrev 1.0 (4× A's)
+    const t = fairnessTable([...twoGroups, { key: ['C'], counts: tiny }], { attributes: ['group'], random: createRandom(2), replicates: 100 });
+    const c = t.groups.find((g) => g.label === 'C');
+    expect(c?.status).toBe('too_small');
+    expect(c?.disparities.predictedPrevalence).toMatchObject({ ratio: 4, status: 'too_small' });
+    expect(c?.flagged).toEqual([]);
+  });
+
+  it('reads a service-like group: census counts for PPrev, weighted labelled rows for error rates', () => {
+    // Model referrals: 30 hits, 70 misses (weight 1), 10 without outcome. Random selection at 5 %
+    // among releases: 2 hits and 48 misses (weight 20 each); 900 releases unlabelled.
+    // decisions 30+70+10+2+48+900 = 1060; referrals 110; precision 30/100;
+    // FNR = FN_w/(TP_w+FN_w) = 40/70; FPR = 70/(70+960); FOR = 40/1000.
+    const tally = createDecisionTally();
+    const add = (times: number, predictedPositive: boolean, label: 0 | 1 | null, weight = 1): void => {
+      for (let i = 0; i < times; i++) countDecision(tally, { predictedPositive, label, weight });
+    };
+    add(30, true, 1);
+    add(70, true, 0);
+    add(10, true, null);
+    add(2, false, 1, 20);
+    add(48, false, 0, 20);
+    add(900, false, null);
+    const t = fairnessTable([{ key: ['x'], counts: tally }], { attributes: ['port'], random: createRandom(3), replicates: 10, minimumCount: 0 });
+    const m = t.groups[0]?.metrics;
+    expect(t.groups[0]).toMatchObject({ decisions: 1060, referrals: 110, labelled: 150 });
+    expect(m?.predictedPrevalence.value).toBeCloseTo(110 / 1060, 15);
+    expect(m?.precision.value).toBeCloseTo(0.3, 15);
+    expect(m?.falseNegativeRate.value).toBeCloseTo(40 / 70, 15);
+    expect(m?.falsePositiveRate.value).toBeCloseTo(70 / 1030, 15);
+    expect(m?.falseOmissionRate.value).toBeCloseTo(40 / 1000, 15);
+  });
+
+  it('bootstrap intervals of a disparity cover the true ratio about as often as stated', () => {
+    // Two groups of 1 500 with prevalence 0.3 and TPR 0.6; FPR 0.2 in A and 0.3 in B: true FPR ratio 1.5.
+    const probsA = [0.18, 0.14, 0.12, 0.56];
+    const probsB = [0.18, 0.21, 0.12, 0.49];
+    const random = createRandom(42);
+    const draw = (p: number[]): DecisionCounts => {
+      const [tp, fp, fn, tn] = multinomialDraw(1500, p, random) as [number, number, number, number];
+      return decisionCountsFromConfusion(cells(tp, fp, fn, tn));
+    };
+    let covered = 0;
+    const repetitions = 150;
+    for (let r = 0; r < repetitions; r++) {
+      const t = fairnessTable(
+        [
+          { key: ['A'], counts: draw(probsA) },
+          { key: ['B'], counts: draw(probsB) },
+        ],
+        { attributes: ['g'], reference: ['A'], random, replicates: 400 },
+      );
+      const interval = t.groups.find((g) => g.label === 'B')?.disparities.falsePositiveRate.interval;
+      if (interval && interval.lower <= 1.5 && 1.5 <= interval.upper) covered++;
+    }
+    expect(covered / repetitions).toBeGreaterThan(0.89);
+    expect(covered / repetitions).toBeLessThanOrEqual(0.99);
+  });
+});
+
+describe('intersections', () => {
+  const groups: GroupCounts[] = [
+    { key: ['F', 'young'], counts: decisionCountsFromConfusion(cells(5, 5, 5, 35)) },
+    { key: ['F', 'old'], counts: decisionCountsFromConfusion(cells(3, 2, 5, 40)) },
+    { key: ['M', 'young'], counts: decisionCountsFromConfusion(cells(20, 10, 10, 60)) },
+  ];
+
+  it('marginalizes intersections by summing their counts', () => {
+    const bySex = marginalGroupCounts(groups, [0]);
+    expect(bySex.map((g) => [g.key, g.counts.labelledRows])).toEqual([
+      [['F'], cells(8, 7, 10, 75)],
+      [['M'], cells(20, 10, 10, 60)],
+    ]);
+  });
+
+  it('reports each attribute alone and their intersection, with the named references', () => {
+    const tables = fairnessReport(groups, {
+      attributes: ['sex', 'age'],
+      references: { sex: 'F', age: 'young' },
+      random: createRandom(5),
+      replicates: 50,
+      minimumCount: 0,
+    });
+    expect(tables.map((t) => [t.attributes.join('×'), t.reference.label])).toEqual([
+      ['sex', 'F'],
+      ['age', 'young'],
+      ['sex×age', 'F & young'],
+    ]);
+    expect(tables[2]?.groups.map((g) => g.group)).toContainEqual({ sex: 'M', age: 'young' });
+    // Without references for every attribute, the intersection falls back to the largest group.
+    const partly = fairnessReport(groups, { attributes: ['sex', 'age'], references: { sex: 'F' }, random: createRandom(5), replicates: 10 });
+    expect(partly[2]?.reference).toMatchObject({ label: 'M & young', chosenBy: 'largest' });
+  });
+});
+
+describe('hit-rate (outcome) test', () => {
+  it("matches scipy's chi2_contingency on COMPAS's hits and misses by race", () => {
+    // scipy.stats.chi2_contingency([[1369,805],[505,349],[103,87],[43,36],[6,2],[9,3]], correction=False)
+    // → statistic 11.431211514341584, p 0.043469800987110334
+    const test = hitRateTest([
+      { label: 'African-American', hits: 1369, misses: 805 },
+      { label: 'Caucasian', hits: 505, misses: 349 },
+      { label: 'Hispanic', hits: 103, misses: 87 },
+      { label: 'Other', hits: 43, misses: 36 },
+      { label: 'Asian', hits: 6, misses: 2 },
+      { label: 'Native American', hits: 9, misses: 3 },
+    ]);
+    expect(test.chiSquare).toBeCloseTo(11.431211514341584, 10);
+    expect(test.pValue).toBeCloseTo(0.043469800987110334, 10);
+    expect(test.degreesOfFreedom).toBe(5);
+    expect(test.caveat).toContain('infra-marginality');
+  });
+
+  it('is not computed with fewer than two inspected groups', () => {
+    const test = hitRateTest([
+      { label: 'a', hits: 3, misses: 2 },
+      { label: 'b', hits: 0, misses: 0 },
+    ]);
+    expect(test.chiSquare).toBeNull();
+    expect(test.groups).toHaveLength(1);
+  });
+});
