@@ -1,5 +1,6 @@
 import type { Direction, Lane } from '../features/crossing-event.schema.ts';
 import type { CrossingHistory, HistoryFact, HistoryQuery } from '../features/history.ts';
+import type { KeyDictionary, PackedCrossings } from './packed-crossings.ts';
 
 /**
  * The crossing-history store: what happened before, for the features of what happens now.
@@ -11,6 +12,12 @@ import type { CrossingHistory, HistoryFact, HistoryQuery } from '../features/his
 export interface HistoryStore {
   /** Records crossings in one transaction: every record lands or none does. */
   recordCrossings(records: readonly CrossingRecord[]): Promise<void>;
+  /**
+   * Optional bulk path for import (store extension): the same as recordCrossings for crossings
+   * packed with their keys in a dictionary (store/packed-crossings.ts), which spares building a
+   * record object and a string lookup per key. Import falls back to recordCrossings without it.
+   */
+  recordPackedCrossings?(packed: PackedCrossings, dictionary: KeyDictionary): Promise<void>;
   /** Referral and seizure facts (and their withdrawals), in one transaction. */
   recordFacts(facts: readonly HistoryFact[]): Promise<void>;
   /** The aggregates of features/history.ts for the vehicle and travelers, strictly before `query.at`. */
