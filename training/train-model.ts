@@ -1,0 +1,245 @@
+import { FEATURE_COUNT } from '../features/feature-spec.ts';
+import { createRandom } from '../lib/random.ts';
+import { calibrateAll, fitCalibration, type Calibration, type CalibrationMethod } from './calibration.ts';
+import { classWeightedSampleWeights, type ClassWeighting } from './class-weights.ts';
+import type { LabelledTable } from './labelled-table.ts';
+import { fitLogisticRegression, logisticLogits, type LogisticModel } from './logistic-regression.ts';
+import { mergeEnsemble } from './ensemble.ts';
+import { mlpLogits, trainMlp, type DenseLayer, type EpochReport, type TrainedMlp } from './mlp.ts';
+import { fitStandardization, selectValues, standardizeRows, type Standardization } from './standardize.ts';
+import type { Tensorflow } from './tensorflow.ts';
+import { timeOrderedSplit, type TimeSplit } from './time-split.ts';
+
+/**
+ * The training run, from a loaded training set to a calibrated network and its baseline, with
+ * no file I/O: split by time, standardise on the training part, weight the classes, train the
+ * MLP with early stopping on the validation slice, fit the logistic-regression baseline on the
+ * same rows and weights, calibrate both on the validation slice, and score the holdout.
+ */
+
+export interface TrainingConfig {
+  readonly hiddenLayers: readonly number[];
+  readonly maxEpochs: number;
+  readonly batchSize: number;
+  readonly learningRate: number;
+  readonly patience: number;
+  readonly l2: number;
+  readonly seed: number;
+  readonly classWeighting: ClassWeighting;
+  readonly calibration: CalibrationMethod;
+  readonly holdoutFraction: number;
+  readonly validationFraction: number;
+  /** ISO 8601: rows at or after it are the holdout (overrides holdoutFraction). */
+  readonly holdoutFrom?: string | undefined;
+  /** ISO 8601: rows at or after it, before the holdout, are the validation slice. */
+  readonly validationFrom?: string | undefined;
+  /** The referral rate the decision threshold is chosen to meet on the holdout. */
+  readonly targetReferralRate: number;
+  /** Per-step decay of the weight average that is validated and exported (0: the raw weights). */
+  readonly weightAveraging: number;
+  /** Networks trained from different seeds and averaged (as one wider network: training/ensemble.ts). */
+  readonly ensembleSize: number;
+  /**
+   * Share of negative rows visited per epoch, drawn afresh each epoch (1: all), or `auto`:
+   * as many as AUTO_NEGATIVES_PER_EPOCH negatives per epoch, so an epoch costs about the same on
+   * a million rows as on a quarter of a million (training/mlp.ts, negative downsampling).
+   */
+  readonly negativeSampling: number | 'auto';
+  /** L2 penalty of the logistic-regression baseline (on standardised features). */
+  readonly baselineL2: number;
+}
+
+/** Negatives an epoch visits under `negativeSampling: 'auto'`. */
+export const AUTO_NEGATIVES_PER_EPOCH = 250_000;
+
+export const DEFAULT_TRAINING_CONFIG: TrainingConfig = {
+  hiddenLayers: [32, 16],
+  maxEpochs: 60,
+  batchSize: 512,
+  learningRate: 0.01,
+  patience: 8,
+  l2: 1e-5,
+  seed: 1,
+  classWeighting: 'none',
+  calibration: 'platt',
+  holdoutFraction: 0.2,
+  validationFraction: 0.15,
+  targetReferralRate: 0.01,
+  weightAveraging: 0.999,
+  ensembleSize: 1,
+  negativeSampling: 'auto',
+  baselineL2: 1,
+};
+
+/** What early stopping watches on the validation slice: higher is better. */
+export type ValidationScore = (probabilities: Float64Array, labels: Uint8Array, weights: Float64Array) => number;
+
+export interface TrainedModel {
+  readonly config: TrainingConfig;
+  readonly backend: string;
+  readonly split: TimeSplit;
+  readonly standardization: Standardization;
+  readonly layers: readonly DenseLayer[];
+  readonly calibration: Calibration;
+  /** Per ensemble member (one unless ensembleSize > 1): its epochs and where early stopping left it. */
+  readonly members: readonly { readonly epochs: readonly EpochReport[]; readonly bestEpoch: number; readonly stoppedEarly: boolean }[];
+  readonly positiveFactor: number;
+  /** The share of negatives visited per epoch, `auto` resolved. */
+  readonly negativeSampling: number;
+  readonly baseline: { readonly model: LogisticModel; readonly calibration: Calibration };
+  /** Calibrated probabilities on the holdout rows (split.holdout order), tfjs network + calibration in float64. */
+  readonly holdoutScores: Float64Array;
+  readonly baselineHoldoutScores: Float64Array;
+  /** Calibrated probabilities on the training part (split.train order), for the score's reference distribution. */
+  readonly trainingScores: Float64Array;
+  readonly seconds: { readonly mlp: number; readonly baseline: number; readonly total: number };
+}
+
+export interface TrainingRun {
+  readonly tf: Tensorflow;
+  readonly backend: string;
+  readonly table: LabelledTable;
+  readonly config: TrainingConfig;
+  readonly validationScore: ValidationScore;
+  readonly log: (line: string) => void;
+}
+
+export async function trainReferralModel(run: TrainingRun): Promise<TrainedModel> {
+  const { tf, table, config, log } = run;
+  const started = performance.now();
+  checkConfig(config);
+  const split = timeOrderedSplit(table.timestamps, {
+    holdoutFraction: config.holdoutFraction,
+    validationFraction: config.validationFraction,
+    holdoutFrom: parseInstant('holdoutFrom', config.holdoutFrom),
+    validationFrom: parseInstant('validationFrom', config.validationFrom),
+  });
+  const width = FEATURE_COUNT;
+  const trainLabels = selectValues(table.labels, split.train);
+  const validationLabels = selectValues(table.labels, split.validation);
+  const trainRowWeights = selectValues(table.weights, split.train);
+  const validationWeights = selectValues(table.weights, split.validation);
+  requireBothClasses('training', trainLabels);
+  requireBothClasses('validation', validationLabels);
+  log(
+    `split by time: train ${split.train.length} rows before ${iso(split.validationFrom)}, ` +
+      `validation ${split.validation.length} rows, holdout ${split.holdout.length} rows from ${iso(split.holdoutFrom)}`,
+  );
+
+  const standardization = fitStandardization(table.features, width, split.train);
+  const trainX = standardizeRows(table.features, width, split.train, standardization);
+  const validationX = standardizeRows(table.features, width, split.validation, standardization);
+  const holdoutX = standardizeRows(table.features, width, split.holdout, standardization);
+  const { positiveFactor, weights: trainWeights } = classWeightedSampleWeights(trainLabels, trainRowWeights, config.classWeighting);
+  log(`class weighting '${config.classWeighting}': positive rows weigh ×${positiveFactor.toFixed(2)} (row weights multiply in)`);
+
+  const negativeSampling = resolveNegativeSampling(config.negativeSampling, trainLabels);
+  if (negativeSampling < 1) log(`negative sampling: each epoch visits every positive and a fresh ${(negativeSampling * 100).toFixed(1)} % of negatives`);
+
+  const mlpStarted = performance.now();
+  const random = createRandom(config.seed);
+  const members: TrainedMlp[] = [];
+  for (let member = 1; member <= config.ensembleSize; member++) {
+    const label = config.ensembleSize > 1 ? `member ${member}/${config.ensembleSize} ` : '';
+    const trained = await trainMlp({
+      tf,
+      width,
+      train: { x: trainX, labels: trainLabels, weights: trainWeights },
+      validationX,
+      validationScore: (logits) => {
+        // Calibrate first: class weighting shifts the raw output, the watched score must not care.
+        const calibration = fitCalibration('platt', logits, validationLabels, validationWeights);
+        return run.validationScore(calibrateAll(calibration, logits), validationLabels, validationWeights);
+      },
+      options: { ...config, negativeSampling },
+      // Each member its own stream: other initial weights, other batch order.
+      random: random.fork(),
+      onEpoch: (e) =>
+        log(
+          `${label}epoch ${String(e.epoch).padStart(3)}/${config.maxEpochs}  loss ${e.trainLoss.toFixed(5)}  ` +
+            `validation AUC-PR ${e.validationScore.toFixed(5)}${e.improved ? ' *' : '  '}  ${e.seconds.toFixed(1)} s`,
+        ),
+    });
+    log(`${label}best epoch ${trained.bestEpoch}${trained.stoppedEarly ? ` (stopped early after ${trained.epochs.length})` : ''}`);
+    members.push(trained);
+  }
+  const layers = mergeEnsemble(members.map((m) => m.layers));
+  const mlpSeconds = (performance.now() - mlpStarted) / 1000;
+
+  const calibration = fitCalibration(config.calibration, mlpLogits(tf, layers, validationX), validationLabels, validationWeights);
+  const holdoutScores = calibrateAll(calibration, mlpLogits(tf, layers, holdoutX));
+  const trainingScores = calibrateAll(calibration, mlpLogits(tf, layers, trainX));
+
+  const baselineStarted = performance.now();
+  const baselineModel = fitLogisticRegression(trainX, width, trainLabels, trainWeights, { l2: config.baselineL2 });
+  const baselineCalibration = fitCalibration(
+    config.calibration,
+    logisticLogits(baselineModel, validationX, width),
+    validationLabels,
+    validationWeights,
+  );
+  const baselineHoldoutScores = calibrateAll(baselineCalibration, logisticLogits(baselineModel, holdoutX, width));
+  const baselineSeconds = (performance.now() - baselineStarted) / 1000;
+  log(`logistic-regression baseline: ${baselineModel.iterations} Newton iterations, ${baselineSeconds.toFixed(1)} s`);
+
+  return {
+    config,
+    backend: run.backend,
+    split,
+    standardization,
+    layers,
+    calibration,
+    members: members.map((m) => ({ epochs: m.epochs, bestEpoch: m.bestEpoch, stoppedEarly: m.stoppedEarly })),
+    positiveFactor,
+    negativeSampling,
+    baseline: { model: baselineModel, calibration: baselineCalibration },
+    holdoutScores,
+    baselineHoldoutScores,
+    trainingScores,
+    seconds: { mlp: mlpSeconds, baseline: baselineSeconds, total: (performance.now() - started) / 1000 },
+  };
+}
+
+function checkConfig(config: TrainingConfig): void {
+  const positiveInteger = (name: string, value: number): void => {
+    if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a whole number of at least 1 (got ${value})`);
+  };
+  config.hiddenLayers.forEach((units, i) => positiveInteger(`hiddenLayers[${i}]`, units));
+  positiveInteger('maxEpochs', config.maxEpochs);
+  positiveInteger('batchSize', config.batchSize);
+  positiveInteger('patience', config.patience);
+  positiveInteger('ensembleSize', config.ensembleSize);
+  if (!(config.learningRate > 0)) throw new RangeError(`learningRate must be above 0 (got ${config.learningRate})`);
+  if (!(config.l2 >= 0)) throw new RangeError(`l2 must be 0 or more (got ${config.l2})`);
+  if (!(config.targetReferralRate > 0 && config.targetReferralRate < 1)) {
+    throw new RangeError(`targetReferralRate must be between 0 and 1 exclusive (got ${config.targetReferralRate})`);
+  }
+}
+
+function resolveNegativeSampling(setting: number | 'auto', labels: Uint8Array): number {
+  if (setting !== 'auto') return setting;
+  let negatives = 0;
+  for (const y of labels) negatives += 1 - y;
+  return Math.min(1, AUTO_NEGATIVES_PER_EPOCH / negatives);
+}
+
+function parseInstant(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const at = Date.parse(text);
+  if (Number.isNaN(at)) throw new RangeError(`${name} '${text}' is not an ISO 8601 date or date-time`);
+  return at;
+}
+
+function requireBothClasses(part: string, labels: Uint8Array): void {
+  let positives = 0;
+  for (const y of labels) positives += y;
+  if (positives === 0 || positives === labels.length) {
+    throw new RangeError(
+      `the ${part} part has ${positives} positive rows of ${labels.length}: it needs both classes (more data, or move the split with --holdout-fraction/--validation-fraction)`,
+    );
+  }
+}
+
+function iso(at: number): string {
+  return Number.isFinite(at) ? new Date(at).toISOString() : 'the end';
+}

@@ -1,0 +1,203 @@
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { FEATURE_COUNT, FEATURE_NAMES, FEATURE_SPEC_HASH } from '../features/feature-spec.ts';
+import { MODEL_OUTPUT_NAME } from '../models/model-contract.ts';
+import type { ModelCard } from '../models/model-card.ts';
+import { describeOnnxBytes } from '../models/onnx-file.ts';
+import { CARD_FILE, MODEL_FILE } from '../models/read-card.ts';
+import { exportMlpToOnnx } from './onnx/export-mlp.ts';
+import { buildModelCard } from './build-card.ts';
+import { renderModelCardMarkdown } from './card-markdown.ts';
+import { evaluateScores, groupEvaluations, thresholdAtReferralRate } from './evaluate.ts';
+import { GOLDEN_FILE, pickGoldenRows } from './golden-rows.ts';
+import type { LabelledTable } from './labelled-table.ts';
+import { describeArchitecture } from './mlp.ts';
+import { assertOnnxParity, type ParityResult } from './onnx-parity.ts';
+import { buildReference } from './reference.ts';
+import { selectRows, selectValues } from './standardize.ts';
+import type { TrainedModel } from './train-model.ts';
+
+/**
+ * From a trained model to a registry folder: export the network with its normalisation and
+ * calibration as one ONNX graph, check that onnxruntime gives the trainer's probabilities on every
+ * holdout row (within 1e-5, else nothing is written), evaluate on the holdout, and write
+ * `model.onnx`, `card.json`, `card.md` and `golden.json`.
+ *
+ * Files are written to a sibling folder first and moved into place at the end, so a failed run
+ * never leaves a half-written model where the service might load it.
+ */
+
+export interface ModelOutput {
+  readonly out: string;
+  readonly version: string;
+  readonly name: string;
+  /** Where the training CSV came from (path, simulator seed…), for the card. */
+  readonly dataSource: string;
+  /** Caveats particular to this data (simulated, recorded). */
+  readonly caveats: readonly string[];
+  readonly owners?: readonly string[];
+  readonly createdAt: string;
+  /** Replace an existing folder. */
+  readonly overwrite: boolean;
+}
+
+export interface WrittenModel {
+  readonly card: ModelCard;
+  readonly parity: ParityResult;
+  readonly sha256: string;
+}
+
+export async function writeTrainedModel(trained: TrainedModel, table: LabelledTable, output: ModelOutput): Promise<WrittenModel> {
+  const { split, config } = trained;
+  const onnx = exportMlpToOnnx({
+    inputNormalization: { mean: trained.standardization.mean, std: trained.standardization.scale },
+    layers: trained.layers,
+    calibration: trained.calibration,
+    metadata: { modelVersion: output.version, featureSpecHash: FEATURE_SPEC_HASH, featureNames: FEATURE_NAMES },
+  });
+  const holdoutFeatures = selectRows(table.features, FEATURE_COUNT, split.holdout);
+  const parity = await assertOnnxParity(onnx, holdoutFeatures, trained.holdoutScores);
+  const { sha256 } = describeOnnxBytes(onnx);
+
+  const holdout = {
+    labels: selectValues(table.labels, split.holdout),
+    weights: selectValues(table.weights, split.holdout),
+    scores: trained.holdoutScores,
+  };
+  const threshold = thresholdAtReferralRate(holdout, config.targetReferralRate);
+  const holdoutGroups = {
+    sex: Array.from(split.holdout, (r) => table.groups.sex[r]!),
+    ageBand: Array.from(split.holdout, (r) => table.groups.ageBand[r]!),
+    citizenship: Array.from(split.holdout, (r) => table.groups.citizenship[r]!),
+  };
+  const trainingRows = split.train;
+  let trainingPositives = 0;
+  for (const r of trainingRows) trainingPositives += table.labels[r]! * table.weights[r]!;
+  const memberShape = [FEATURE_COUNT, ...config.hiddenLayers, 1].join('-');
+  const network =
+    config.ensembleSize > 1
+      ? `tfjs ensemble: mean logit of ${config.ensembleSize} MLPs ${memberShape} (ReLU), exported as one ${describeArchitecture(trained.layers)} network`
+      : `tfjs MLP ${memberShape} (ReLU)`;
+  const architecture = `${network}, input standardisation, ${calibrationName(trained.calibration.kind)} calibration`;
+
+  const card = buildModelCard(
+    {
+      version: output.version,
+      name: output.name,
+      createdAt: output.createdAt,
+      architecture,
+      framework: `@tensorflow/tfjs ${trained.backend} backend; ONNX by training/onnx/export-mlp.ts`,
+      owners: output.owners ?? [],
+      onnxSha256: sha256,
+      onnxOutputName: MODEL_OUTPUT_NAME,
+      caveats: output.caveats,
+    },
+    {
+      decision: { threshold, targetReferralRate: config.targetReferralRate },
+      metrics: {
+        holdout: evaluateScores(holdout),
+        baseline: evaluateScores({ ...holdout, scores: trained.baselineHoldoutScores }),
+      },
+      quantitativeAnalyses: { groups: groupEvaluations(holdout, holdoutGroups, threshold) },
+      trainingData: {
+        source: output.dataSource,
+        from: table.timestampTexts[trainingRows[0]!],
+        to: table.timestampTexts[trainingRows[trainingRows.length - 1]!],
+        rows: trainingRows.length,
+        positives: trainingPositives,
+        weighting:
+          `class weighting '${config.classWeighting}' (positive rows ×${trained.positiveFactor.toFixed(3)}) multiplied by the row weight column ` +
+          '(1, or 1/selection probability for random referrals); weights scaled to mean 1',
+      },
+      evaluationData: {
+        description:
+          `Holdout: the latest ${split.holdout.length} rows of the training set by time (time-ordered split, never random). ` +
+          `Validation slice before it (${split.validation.length} rows) for early stopping and calibration; neither was trained on.`,
+        from: table.timestampTexts[split.holdout[0]!],
+        to: table.timestampTexts[split.holdout[split.holdout.length - 1]!],
+        rows: split.holdout.length,
+      },
+      training: trainingRecord(trained, parity),
+      reference: buildReference(table.features, trainingRows, table.weights, trained.trainingScores),
+    },
+  );
+  // The golden file stores what onnxruntime gave (the parity run): what a re-score must reproduce.
+  const golden = pickGoldenRows(holdoutFeatures, holdout.labels, parity.onnxScores, output.version);
+
+  writeModelFolder(output.out, output.overwrite, {
+    [MODEL_FILE]: onnx,
+    [CARD_FILE]: `${JSON.stringify(card, null, 2)}\n`,
+    'card.md': renderModelCardMarkdown(card),
+    [GOLDEN_FILE]: `${JSON.stringify(golden, null, 2)}\n`,
+  });
+  return { card, parity, sha256 };
+}
+
+function trainingRecord(trained: TrainedModel, parity: ParityResult): Record<string, unknown> {
+  const c = trained.config;
+  return {
+    hiddenLayers: c.hiddenLayers,
+    activation: 'relu',
+    optimizer: 'adam',
+    learningRate: c.learningRate,
+    batchSize: c.batchSize,
+    maxEpochs: c.maxEpochs,
+    patience: c.patience,
+    l2: c.l2,
+    weightAveraging: c.weightAveraging,
+    negativeSampling: c.negativeSampling,
+    negativeShare: trained.negativeSampling,
+    seed: c.seed,
+    classWeighting: c.classWeighting,
+    positiveFactor: trained.positiveFactor,
+    calibration: trained.calibration.kind,
+    calibrationParameters: trained.calibration,
+    earlyStopping: 'validation average precision (AUC-PR) after a Platt fit, of the averaged weights; best epoch restored',
+    ensembleSize: c.ensembleSize,
+    members: trained.members.map((m) => ({
+      epochsRun: m.epochs.length,
+      bestEpoch: m.bestEpoch,
+      stoppedEarly: m.stoppedEarly,
+      epochs: m.epochs.map((e) => ({ epoch: e.epoch, trainLoss: round(e.trainLoss), validationAucPr: round(e.validationScore) })),
+    })),
+    split: {
+      kind: 'time-ordered',
+      holdoutFraction: c.holdoutFraction,
+      validationFraction: c.validationFraction,
+      holdoutFrom: new Date(trained.split.holdoutFrom).toISOString(),
+      validationFrom: new Date(trained.split.validationFrom).toISOString(),
+      trainRows: trained.split.train.length,
+      validationRows: trained.split.validation.length,
+      holdoutRows: trained.split.holdout.length,
+    },
+    baseline: {
+      kind: 'logistic regression (Newton/IRLS) on standardised features, same rows and weights, same calibration method',
+      l2: c.baselineL2,
+      iterations: trained.baseline.model.iterations,
+    },
+    tfjsBackend: trained.backend,
+    seconds: { mlp: round(trained.seconds.mlp), baseline: round(trained.seconds.baseline), total: round(trained.seconds.total) },
+    exportParity: { rows: parity.rows, maxAbsoluteDifference: parity.maxAbsoluteDifference, tolerance: 1e-5 },
+  };
+}
+
+function calibrationName(kind: 'platt' | 'isotonic' | 'none'): string {
+  return kind === 'platt' ? 'Platt' : kind === 'isotonic' ? 'isotonic' : 'no';
+}
+
+const round = (x: number): number => Number(x.toPrecision(6));
+
+/** Writes the files into `<out>.writing`, then swaps the folder into place. */
+export function writeModelFolder(out: string, overwrite: boolean, files: Readonly<Record<string, string | Uint8Array>>): void {
+  const staging = join(dirname(out), `.${basename(out)}.writing`);
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  try {
+    for (const [name, content] of Object.entries(files)) writeFileSync(join(staging, name), content);
+    if (overwrite) rmSync(out, { recursive: true, force: true });
+    renameSync(staging, out);
+  } catch (error) {
+    rmSync(staging, { recursive: true, force: true });
+    throw error;
+  }
+}
