@@ -1,0 +1,64 @@
+import fp from 'fastify-plugin';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { errorResponses } from '../http/errors.ts';
+import { ANSWER_UNDER_PRESSURE } from './overload.plugin.ts';
+
+/**
+ * Probes, open to anyone and answered even under overload.
+ * - /health/live: the process answers HTTP.
+ * - /health/ready: the model is loaded and warmed (one inference ran), the store answers a query
+ *   on the read connection, and the decision log accepts writes. 503 with the failed checks otherwise.
+ */
+const liveSchema = z.object({ status: z.literal('live') }).meta({ id: 'Live' });
+
+const readySchema = z
+  .object({
+    status: z.enum(['ready', 'not_ready']),
+    checks: z.object({
+      model: z.boolean().describe('Loaded and warmed with one inference'),
+      store: z.boolean().describe('The history store answered a query'),
+      decisionLog: z.boolean().describe('The decision log accepts writes'),
+    }),
+    model: z.object({ version: z.string(), loadedAt: z.iso.datetime() }).optional(),
+    crossings: z.number().int().optional().describe('Crossings in the history store'),
+  })
+  .meta({ id: 'Readiness' });
+
+export default fp(
+  async (fastify) => {
+    const app = fastify.withTypeProvider<ZodTypeProvider>();
+    const config = { public: true, ...ANSWER_UNDER_PRESSURE };
+
+    app.get(
+      '/health/live',
+      { config, schema: { summary: 'Liveness probe', tags: ['operations'], response: { 200: liveSchema, ...errorResponses(500) } } },
+      async () => ({ status: 'live' as const }),
+    );
+
+    app.get(
+      '/health/ready',
+      {
+        config,
+        schema: { summary: 'Readiness probe', tags: ['operations'], response: { 200: readySchema, 503: readySchema, ...errorResponses(500) } },
+      },
+      async (request, reply) => {
+        let crossings: number | undefined;
+        try {
+          crossings = await fastify.storage.history.countCrossings();
+        } catch (error) {
+          request.log.error({ err: error }, 'readiness: the store did not answer');
+        }
+        const checks = { model: fastify.model.warmed, store: crossings !== undefined, decisionLog: fastify.storage.decisionLog.healthy() };
+        const ready = checks.model && checks.store && checks.decisionLog;
+        return reply.code(ready ? 200 : 503).send({
+          status: ready ? 'ready' : 'not_ready',
+          checks,
+          model: { version: fastify.model.version, loadedAt: fastify.model.loadedAt.toISOString() },
+          ...(crossings === undefined ? {} : { crossings }),
+        });
+      },
+    );
+  },
+  { name: 'health-routes', fastify: '5.x', dependencies: ['auth', 'storage', 'model', 'overload'] },
+);

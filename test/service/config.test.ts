@@ -1,0 +1,53 @@
+import { describe, expect, test } from 'vitest';
+import { ConfigError, loadConfig, parseBudgets } from '../../service/config.ts';
+
+describe('loadConfig', () => {
+  test('defaults: a fresh clone runs with nothing set', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      PORT: 8080,
+      HOST: '0.0.0.0',
+      REFERRAL_DB: 'data/referral.db',
+      MODELS_DIR: 'models',
+      MODEL_VERSION: 'default',
+      REFERRAL_TOKENS_FILE: 'data/tokens.json',
+      RANDOM_REFERRAL_RATE: 0.005,
+      LOG_LEVEL: 'info',
+    });
+    expect(config.REFERRAL_BUDGETS.size).toBe(0);
+  });
+
+  test('parses numbers and budgets; an empty variable means unset', () => {
+    const config = loadConfig({ PORT: '9000', RANDOM_REFERRAL_RATE: '0.01', REFERRAL_BUDGETS: '2504=0.02, 0250=0.015', HOST: '' });
+    expect(config.PORT).toBe(9000);
+    expect(config.HOST).toBe('0.0.0.0');
+    expect(config.RANDOM_REFERRAL_RATE).toBe(0.01);
+    expect([...config.REFERRAL_BUDGETS]).toEqual([
+      ['2504', 0.02],
+      ['0250', 0.015],
+    ]);
+  });
+
+  test('a bad value fails with a message naming each variable', () => {
+    const attempt = (): unknown => loadConfig({ PORT: 'eighty', RANDOM_REFERRAL_RATE: '0.9', LOG_LEVEL: 'loud', REFERRAL_BUDGETS: '2504=2' });
+    expect(attempt).toThrow(ConfigError);
+    try {
+      attempt();
+    } catch (error) {
+      expect((error as ConfigError).problems).toEqual([
+        'PORT: must be a number',
+        'RANDOM_REFERRAL_RATE: must be at most 0.5',
+        'REFERRAL_BUDGETS: budget of port 2504 must be a share in (0, 1), got "2"',
+        'LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent',
+      ]);
+    }
+  });
+});
+
+describe('parseBudgets', () => {
+  test('names the bad entry', () => {
+    expect(parseBudgets('2504')).toBe('"2504" must be PORT=SHARE, e.g. 2504=0.02');
+    expect(parseBudgets('25=0.1')).toBe('"25" must be a 4-digit port code');
+    expect(parseBudgets('2504=0.1,2504=0.2')).toBe('port 2504 is listed twice');
+  });
+});

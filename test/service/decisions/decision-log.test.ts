@@ -1,0 +1,188 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { createDecisionLog, UnknownDecisionError, type DecisionLog, type DecisionLogBatch } from '../../../service/decisions/decision-log.ts';
+import { createDecisionRepository, type DecisionRepository } from '../../../service/decisions/decision-repository.ts';
+import { uuidV7 } from '../../../service/decisions/decision-id.ts';
+import type { NewOutcome } from '../../../service/decisions/decision-log.ts';
+import type { HistoryStore } from '../../../store/history-store.ts';
+import { createSqliteHistoryStore } from '../../../store/history-store.sqlite.ts';
+import { openDatabase, type SqliteDatabase } from '../../../store/sqlite/database.ts';
+import { crossingRecord, decisionRecord } from './decision-fixtures.ts';
+
+const T0 = Date.parse('2025-03-01T12:00:00Z');
+
+let dir: string;
+let write: SqliteDatabase;
+let read: SqliteDatabase;
+let writeStore: HistoryStore;
+let readStore: HistoryStore;
+let log: DecisionLog;
+let repository: DecisionRepository;
+let batches: number[];
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'decision-log-'));
+  write = openDatabase(join(dir, 'referral.db'));
+  read = openDatabase(join(dir, 'referral.db'), { readonly: true });
+  writeStore = createSqliteHistoryStore(write);
+  readStore = createSqliteHistoryStore(read);
+  batches = [];
+  log = createDecisionLog({ db: write, store: writeStore, clock: () => T0, onBatch: (size) => batches.push(size) });
+  repository = createDecisionRepository(read);
+});
+
+afterEach(async () => {
+  await log.close();
+  await readStore.close();
+  await writeStore.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+function outcome(decisionId: string, report: Partial<NewOutcome> = {}): NewOutcome {
+  return {
+    id: uuidV7(T0),
+    decisionId,
+    recordedAt: T0,
+    observedAt: T0,
+    referred: true,
+    reason: 'model',
+    result: null,
+    items: [],
+    officerId: 'officer-7',
+    tokenId: 'tok_abcdefghijkl',
+    ...report,
+  };
+}
+
+describe('group commit', () => {
+  test('writes queued in one event-loop turn share one transaction; each resolves after it', async () => {
+    const crossings = [0, 1, 2, 3, 4].map((i) => crossingRecord(T0 + i, `vehicle-${i}`));
+    const decisions = crossings.map((c) => decisionRecord(c));
+    const applied = await Promise.all(decisions.map((d, i) => log.appendDecision(d, crossings[i]!)));
+    expect(batches).toEqual([5]);
+    expect(applied.map((a) => a.decision.id)).toEqual(decisions.map((d) => d.id));
+    // Visible on the read connection, with the crossing recorded in the history store.
+    for (const d of decisions) expect(repository.findDecision(d.id)?.score).toBe(0.25);
+    expect(await readStore.countCrossings()).toBe(5);
+  });
+
+  test('writes in separate turns commit separately', async () => {
+    await log.appendDecision(decisionRecord(crossingRecord(T0)), crossingRecord(T0));
+    await log.appendDecision(decisionRecord(crossingRecord(T0 + 1)), crossingRecord(T0 + 1));
+    expect(batches).toEqual([1, 1]);
+  });
+
+  test('a decision reads back exactly as written, feature vector and audit attributes included', async () => {
+    const crossing = crossingRecord(T0);
+    const decision = decisionRecord(crossing);
+    await log.appendDecision(decision, crossing);
+    const stored = repository.findDecision(decision.id)!;
+    expect({ ...stored, features: Array.from(stored.features) }).toEqual({ ...decision, seq: 1, features: Array.from(decision.features) });
+    const row = read.prepare('SELECT driver_sex, driver_birth_year, driver_citizenship FROM decisions').get();
+    expect(row).toEqual({ driver_sex: 'female', driver_birth_year: 1980, driver_citizenship: 'USA' });
+  });
+
+  test('a write that fails fails alone: the rest of its batch still lands', async () => {
+    const first = decisionRecord(crossingRecord(T0, 'vehicle-a'));
+    await log.appendDecision(first, crossingRecord(T0, 'vehicle-a'));
+    const results = await Promise.allSettled([
+      log.appendDecision(decisionRecord(crossingRecord(T0 + 1, 'vehicle-b')), crossingRecord(T0 + 1, 'vehicle-b')),
+      // Same id as `first`: the UNIQUE constraint refuses it.
+      log.appendDecision({ ...decisionRecord(crossingRecord(T0 + 2, 'vehicle-c')), id: first.id }, crossingRecord(T0 + 2, 'vehicle-c')),
+      log.appendDecision(decisionRecord(crossingRecord(T0 + 3, 'vehicle-d')), crossingRecord(T0 + 3, 'vehicle-d')),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(String((results[1] as PromiseRejectedResult).reason)).toMatch(/UNIQUE constraint failed: decisions.id/);
+    expect(repository.countDecisions()).toBe(3);
+    // The refused decision's crossing was not recorded either.
+    expect(await readStore.countCrossings()).toBe(3);
+    expect((await readStore.historyBefore({ at: T0 + 10, vehicleKey: 'vehicle-c', travelerKeys: [] })).vehicle.crossings24h).toBe(0);
+  });
+
+  test('close() commits what is queued', async () => {
+    const pending = log.appendDecision(decisionRecord(crossingRecord(T0)), crossingRecord(T0));
+    await log.close();
+    await pending;
+    expect(repository.countDecisions()).toBe(1);
+    await expect(log.appendDecision(decisionRecord(crossingRecord(T0 + 1)), crossingRecord(T0 + 1))).rejects.toThrow(/closed/);
+  });
+});
+
+describe('batch writers and listeners', () => {
+  test('a batch writer runs inside the transaction and sees the batch', async () => {
+    write.exec('CREATE TABLE test_aggregate (port TEXT PRIMARY KEY, decisions INTEGER NOT NULL)');
+    const upsert = write.prepare(
+      'INSERT INTO test_aggregate (port, decisions) VALUES (?, 1) ON CONFLICT (port) DO UPDATE SET decisions = decisions + 1',
+    );
+    log.addBatchWriter({ name: 'per-port', write: (batch) => batch.decisions.forEach((d) => upsert.run(d.port)) });
+    const seen: DecisionLogBatch[] = [];
+    log.onCommitted((batch) => seen.push(batch));
+    await Promise.all([0, 1, 2].map((i) => log.appendDecision(decisionRecord(crossingRecord(T0 + i, `v${i}`)), crossingRecord(T0 + i, `v${i}`))));
+    expect(read.prepare('SELECT port, decisions FROM test_aggregate').all()).toEqual([{ port: '2504', decisions: 3 }]);
+    expect(seen.map((b) => [b.decisions.length, b.crossings])).toEqual([[3, 3]]);
+  });
+
+  test('a batch writer that throws rolls everything back: no decision, no crossing, no aggregate', async () => {
+    write.exec('CREATE TABLE test_aggregate (n INTEGER)');
+    const insert = write.prepare('INSERT INTO test_aggregate (n) VALUES (1)');
+    log.addBatchWriter({
+      name: 'broken',
+      write: () => {
+        insert.run();
+        throw new Error('aggregate broken');
+      },
+    });
+    await expect(log.appendDecision(decisionRecord(crossingRecord(T0)), crossingRecord(T0))).rejects.toThrow('aggregate broken');
+    expect(repository.countDecisions()).toBe(0);
+    expect(await readStore.countCrossings()).toBe(0);
+    expect(read.prepare('SELECT count(*) AS n FROM test_aggregate').get()).toEqual({ n: 0 });
+  });
+});
+
+describe('outcomes', () => {
+  test('a correction supersedes the current outcome and moves the history facts by the difference', async () => {
+    const crossing = crossingRecord(T0, 'vehicle-x', 'driver-x');
+    const decision = decisionRecord(crossing);
+    await log.appendDecision(decision, crossing);
+    const later = { at: T0 + 86_400_000, vehicleKey: 'vehicle-x', travelerKeys: ['driver-x'] };
+
+    const first = await log.appendOutcome(outcome(decision.id, { result: 'seizure', items: [{ category: 'cocaine', quantity: 1, unit: 'kg' }] }));
+    expect(first.superseded).toBeNull();
+    let history = await readStore.historyBefore(later);
+    expect([history.vehicle.referrals, history.vehicle.seizures, history.travelers[0]!.seizures]).toEqual([1, 1, 1]);
+
+    // The officer corrects: the vehicle was in fact not referred.
+    const correction = await log.appendOutcome(outcome(decision.id, { id: uuidV7(T0 + 5), referred: false, reason: null, observedAt: T0 + 60_000 }));
+    expect(correction.superseded?.id).toBe(first.outcome.id);
+    expect(correction.outcome.supersedes).toBe(first.outcome.id);
+    expect(correction.facts.map((f) => [f.entityKey, f.kind, f.delta])).toEqual([
+      ['vehicle-x', 'referral', -1],
+      ['driver-x', 'referral', -1],
+      ['vehicle-x', 'seizure', -1],
+      ['driver-x', 'seizure', -1],
+    ]);
+    history = await readStore.historyBefore(later);
+    expect([history.vehicle.referrals, history.vehicle.seizures]).toEqual([0, 0]);
+    // Point in time: between the first report and the correction, the facts still stood.
+    const between = await readStore.historyBefore({ ...later, at: T0 + 30_000 });
+    expect(between.vehicle.referrals).toBe(1);
+
+    expect(repository.outcomesOf(decision.id).map((o) => o.id)).toEqual([first.outcome.id, correction.outcome.id]);
+  });
+
+  test('an outcome for an unknown decision is refused and records nothing', async () => {
+    const missing = uuidV7(T0);
+    await expect(log.appendOutcome(outcome(missing))).rejects.toBeInstanceOf(UnknownDecisionError);
+    expect(read.prepare('SELECT count(*) AS n FROM outcomes').get()).toEqual({ n: 0 });
+  });
+
+  test('an idempotent reply is stored in the same transaction as the write', async () => {
+    const crossing = crossingRecord(T0);
+    const decision = decisionRecord(crossing);
+    const claim = { scope: 'tok_abcdefghijkl:score', key: 'k-1', requestHash: 'h' };
+    await log.appendDecision(decision, crossing, (applied) => ({ claim, statusCode: 200, body: { decisionId: applied.decision.id } }));
+    expect(repository.findReply(claim.scope, claim.key)).toEqual({ requestHash: 'h', statusCode: 200, body: { decisionId: decision.id } });
+  });
+});
