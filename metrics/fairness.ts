@@ -33,7 +33,8 @@ import { hajekProportion, releasesSampled, type ProportionEstimate } from './sel
  * largest (most decisions). Intervals: Wilson for each metric (selective-labels.ts for the weighted
  * ones); percentile bootstrap for each disparity, resampling the decisions of every group with
  * replacement, independently per group, from its counts (decision-counts.ts). PPR's total is
- * recomputed in every replicate.
+ * recomputed in every replicate. Where a rate is exactly 0 or 1 the bootstrap cannot vary it, and
+ * the disparity interval comes from the two Wilson intervals instead (wilsonRatioBounds).
  *
  * The flag rule, and why. A disparity is compared with a band (default [0.8, 1.25]: the "four-fifths
  * rule" of the US EEOC Uniform Guidelines, 29 CFR 1607.4(D), made symmetric, as Aequitas does).
@@ -284,6 +285,25 @@ function metricEstimates(c: DecisionCounts, allReferrals: number, minimumCount: 
   };
 }
 
+/** A rate of exactly 0 or 1: where resampling the observed cells cannot vary it. */
+function atBoundary(value: number | null): boolean {
+  return value === 0 || value === 1;
+}
+
+/**
+ * The disparity interval when a rate sits at 0 or 1. The percentile bootstrap redraws from the
+ * observed cells, so a group with no referrals gets no referrals in every replicate and its interval
+ * collapses to [0, 0]: a flag from sampling noise alone (46 people at an 8 % rate have no referral
+ * 2 % of the time). There the interval is bounded by the Wilson intervals of the two rates instead,
+ * [lower_g / upper_ref, upper_g / lower_ref], which keep their coverage at 0 and 1 (intervals.ts) and
+ * so can only widen the verdict towards inconclusive. null (no interval: not judged) when either
+ * interval is missing or the reference's lower bound is 0, where the ratio has no upper bound.
+ */
+export function wilsonRatioBounds(group: Interval | null, reference: Interval | null): Interval | null {
+  if (group === null || reference === null || reference.lower === 0) return null;
+  return { lower: group.lower / reference.upper, upper: group.upper / reference.lower };
+}
+
 /** The band verdict for one disparity (see the flag rule above). */
 export function disparityStatus(ratio: number | null, interval: Interval | null, band: DisparityBand): Exclude<DisparityStatus, 'reference' | 'too_small'> {
   if (ratio === null) return 'undefined';
@@ -357,7 +377,12 @@ export function fairnessTable(groupCounts: readonly GroupCounts[], options: Fair
         disparities[metric] = { ratio, interval: null, status: 'reference' };
         return;
       }
-      const interval = ratio === null ? null : percentileInterval(ratios[m * groups.length + gi] as Float64Array, confidence);
+      const interval =
+        ratio === null
+          ? null
+          : atBoundary(value) || atBoundary(referenceValue)
+            ? wilsonRatioBounds(own[metric].interval, referenceEstimates[metric].interval)
+            : percentileInterval(ratios[m * groups.length + gi] as Float64Array, confidence);
       const tooSmall = own[metric].tooSmall || referenceEstimates[metric].tooSmall;
       disparities[metric] = { ratio, interval, status: tooSmall ? 'too_small' : disparityStatus(ratio, interval, band) };
     });

@@ -30,11 +30,11 @@ const PERIODS: readonly SeedPeriod[] = [
 ];
 
 /**
- * Groups of fewer people are shown but not judged. Why not the default 30: a group of 30-60 people
- * that happens to have no referral at all gets a bootstrap interval of exactly [0, 0] for its
- * referral-rate disparity (resampling zero referrals gives zero every time), and so a flag, with
- * probability (1 - rate)^n: about 2 % for 46 people at an 8 % referral rate (metrics/fairness.ts;
- * reported to the metrics engineer). At 100 people that chance is below 1 in 3,000.
+ * Groups of fewer people are shown but not judged. Why not the default 30: the random selection
+ * (crypto-random, so not seeded) makes the labelled counts of a small group vary from run to run,
+ * and with seven metrics over a dozen groups a chance verdict on a 30-person group would make this
+ * test flaky. (A group with no referral at all is no longer flagged by chance: metrics/fairness.ts
+ * takes the interval from Wilson bounds at rates of 0 or 1.)
  */
 const FAIRNESS_MIN_COUNT = 100;
 

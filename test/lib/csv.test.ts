@@ -1,7 +1,7 @@
-import { mkdtempSync, createWriteStream, writeFileSync, readFileSync } from 'node:fs';
+import { mkdtempSync, createWriteStream, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createRandom } from '../../lib/random.ts';
 import {
   columnIndex,
@@ -15,6 +15,16 @@ import {
   type CsvRecord,
   type CsvValue,
 } from '../../lib/csv.ts';
+
+const tempDirs: string[] = [];
+afterAll(() => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'csv-test-'));
+  tempDirs.push(dir);
+  return dir;
+}
 
 async function* chunks(...parts: (string | Uint8Array)[]): AsyncGenerator<string | Uint8Array> {
   for (const part of parts) yield part;
@@ -135,7 +145,7 @@ describe('CSV writer', () => {
   });
 
   it('round-trips random nasty fields through a file', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'csv-test-'));
+    const dir = tempDir();
     const path = join(dir, 'nasty.csv');
     const random = createRandom(12);
     const alphabet = ['a', 'Z', ',', '"', '\n', '\r', '\r\n', ' ', 'é', '😀', '0', '.'];
@@ -151,14 +161,14 @@ describe('CSV writer', () => {
   });
 
   it('refuses a record whose width differs from the header', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'csv-test-'));
+    const dir = tempDir();
     const writer = createCsvWriter(createWriteStream(join(dir, 'x.csv')), { header: ['a', 'b'] });
     await expect(writer.write(['1'] as CsvValue[])).rejects.toThrow('CSV record 1 has 1 fields, the header has 2');
     await writer.end();
   });
 
   it('writes what pandas-style readers expect: CRLF by default, LF on request', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'csv-test-'));
+    const dir = tempDir();
     const path = join(dir, 'lf.csv');
     const writer = createCsvWriter(createWriteStream(path), { header: ['x', 'y'], lineBreak: '\n' });
     await writer.write([1.5, 'a "b"']);

@@ -1,12 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { runAudit, type AuditResult } from '../../metrics/audit.ts';
 import { parseAuditArguments } from '../../metrics/audit-arguments.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'audit-test-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 // A small decision export: score, outcome (empty = not inspected), weight, sex, port.
 // Threshold 0.5. Rows by sex (pred = score >= 0.5):

@@ -126,6 +126,32 @@ describe('fairness table', () => {
     expect(m?.falseOmissionRate.value).toBeCloseTo(40 / 1000, 15);
   });
 
+  it('does not flag a small group for having no referrals: a rate of 0 takes its interval from Wilson bounds', () => {
+    // Reference: 10,000 decisions, 800 referred (8 %). A group of 46 with no referral happens by
+    // chance (0.92^46 = 2 %); the bootstrap, redrawing zero referrals, would give exactly [0, 0].
+    // Wilson 95 % for 0/46 is [0, 3.8415/49.8415 = 0.0771] and for 800/10,000 about [0.0749, 0.0855],
+    // so the ratio's interval is [0, 0.0771/0.0749 ≈ 1.03]: it reaches into the band, inconclusive.
+    const reference = decisionCountsFromConfusion(cells(400, 400, 100, 9100));
+    const small = decisionCountsFromConfusion(cells(0, 0, 1, 45));
+    const large = decisionCountsFromConfusion(cells(0, 0, 10, 4990));
+    const t = fairnessTable(
+      [
+        { key: ['R'], counts: reference },
+        { key: ['S'], counts: small },
+        { key: ['L'], counts: large },
+      ],
+      { attributes: ['group'], random: createRandom(3), replicates: 300 },
+    );
+    const prev = (label: string) => t.groups.find((g) => g.label === label)?.disparities.predictedPrevalence;
+    expect(prev('S')?.ratio).toBe(0);
+    expect(prev('S')?.interval?.lower).toBe(0);
+    expect(prev('S')?.interval?.upper).toBeGreaterThan(1);
+    expect(prev('S')?.status).toBe('inconclusive');
+    // 5,000 people and still none referred is no accident: Wilson 0/5000 ≤ 0.00077, ratio ≤ 0.01.
+    expect(prev('L')?.interval?.upper).toBeLessThan(0.02);
+    expect(prev('L')?.status).toBe('outside_band');
+  });
+
   it('bootstrap intervals of a disparity cover the true ratio about as often as stated', () => {
     // Two groups of 1 500 with prevalence 0.3 and TPR 0.6; FPR 0.2 in A and 0.3 in B: true FPR ratio 1.5.
     const probsA = [0.18, 0.14, 0.12, 0.56];
