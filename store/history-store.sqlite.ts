@@ -18,12 +18,18 @@ export interface SqliteHistoryStoreOptions {
   readonly entityCacheSize?: number;
   /** Entities whose latest running values the writer keeps in memory. */
   readonly runningStateCacheSize?: number;
+  /**
+   * The keyed-hash → entity-id cache, to share with a store on another connection to the same file
+   * (entity-ids.ts): the service's read store resolves a crossing's keys, and its write store then
+   * finds them cached instead of seeking them again.
+   */
+  readonly entityIdCache?: Map<string, number>;
   /** close() closes the database too (default true). False when the connection is shared, e.g. with the decision log. */
   readonly ownsDatabase?: boolean;
 }
 
 export function createSqliteHistoryStore(db: SqliteDatabase, options: SqliteHistoryStoreOptions = {}): HistoryStore {
-  const entities = createEntityIds(db, options.entityCacheSize ?? 2_000_000);
+  const entities = createEntityIds(db, options.entityCacheSize ?? 2_000_000, options.entityIdCache);
   const writer = createHistoryWriter(db, entities, options.runningStateCacheSize ?? 1_000_000);
   const reader = createHistoryReader(db, entities);
   const countCrossings = db.prepare<[], number>("SELECT next_id - 1 FROM id_sequence WHERE name = 'crossing'").pluck();

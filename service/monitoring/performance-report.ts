@@ -1,7 +1,7 @@
 import { expectedCalibrationError, reliabilityTable, type ReliabilitySums } from '../../metrics/calibration.ts';
 import { DEFAULT_CONFIDENCE, wilsonInterval, type Interval } from '../../metrics/intervals.ts';
 import { postStratifyByRecommendation } from '../../metrics/label-coverage.ts';
-import { hajekProportion, inversePropensityEstimates, type ProportionEstimate } from '../../metrics/selective-labels.ts';
+import { hajekProportion, inversePropensityEstimates, type SelectiveLabelEstimates } from '../../metrics/selective-labels.ts';
 import { countOf, decisionCountsFrom } from './aggregate-counts.ts';
 import { COUNT_CELL_OFFSET, DECISION_FIELD, type DecisionField } from './decision-cells.ts';
 import { CALIBRATION_BINS, CALIBRATION_STATS } from './distribution-layout.ts';
@@ -59,17 +59,7 @@ export interface PerformanceFigures {
   readonly officerReferrals: number;
   /** Σ 1 / random rate over random selections: the decisions the random sample stands for (≈ decisions). */
   readonly randomSampleStandsFor: number;
-  readonly estimates: {
-    readonly prevalence: ProportionEstimate;
-    readonly recall: ProportionEstimate;
-    readonly falseNegativeRate: ProportionEstimate;
-    readonly falsePositiveRate: ProportionEstimate;
-    readonly falseOmissionRate: ProportionEstimate;
-    readonly precision: ProportionEstimate;
-    readonly estimatedPositives: number | null;
-    readonly releasesSampled: boolean;
-    readonly labelledRows: number;
-  };
+  readonly estimates: SelectiveLabelEstimates & { readonly labelledRows: number };
   readonly calibration: {
     readonly bins: readonly CalibrationBin[];
     readonly expectedCalibrationError: number | null;

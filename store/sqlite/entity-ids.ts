@@ -21,8 +21,13 @@ export interface EntityIds {
   rolledBack(): void;
 }
 
-export function createEntityIds(db: SqliteDatabase, cacheLimit: number): EntityIds {
-  const ids = new Map<string, number>();
+/**
+ * `cache` may be shared by the stores of several connections to one file (the service's read and
+ * write connections): an id is the same on every connection once committed, and one the writer
+ * created in a transaction still open finds no rows on another connection, as an unknown key would.
+ */
+export function createEntityIds(db: SqliteDatabase, cacheLimit: number, cache: Map<string, number> = new Map()): EntityIds {
+  const ids = cache;
   let created: string[] = [];
   /** Next id to hand out in the running transaction; 0 until its first new key. */
   let nextId = 0;

@@ -46,8 +46,8 @@ interface ResolvedCrossing {
 
 export function createHistoryWriter(db: SqliteDatabase, entities: EntityIds, stateLimit: number): HistoryWriter {
   const statements = prepareStatements(db);
-  const vehicles = new RunningStates(2, (id) => statements.vehicleLatest.all(id) as unknown[][]);
-  const travelers = new RunningStates(1, (id) => statements.travelerLatest.all(id) as unknown[][]);
+  const vehicles = new RunningStates(2, (id) => statements.vehicleLatest.iterate(id) as IterableIterator<unknown[]>);
+  const travelers = new RunningStates(1, (id) => statements.travelerLatest.iterate(id) as IterableIterator<unknown[]>);
   let seenVersion = -1;
   /** Entity ids of each packed dictionary's keys, by index; replaced when a transaction rolls back. */
   let dictionaryIds = new WeakMap<KeyDictionary, number[]>();

@@ -11,7 +11,8 @@
  * 2. Each run copies that file, starts the service (service/server.ts, as `npm start` does) and
  *    the bare server in child processes, so autocannon in this process does not share an event
  *    loop with them (it still shares the machine's two cores: both rows pay that equally).
- * 3. Each target gets a warm-up, then `--duration` seconds at `--connections` connections.
+ * 3. Each target gets a warm-up, then `--duration` seconds at `--connections` connections. The
+ *    payloads are sent in time order across both, and repeat later in time once used up (livePayloads).
  *
  * Targets (issue 4): /v1/score at >= 0.35x the bare route's req/s; p99 <= 5 ms at 32 connections.
  * On a shared machine the numbers move with the neighbours' load: compare rows of one run.
@@ -152,15 +153,42 @@ interface Measured {
   readonly errors: number;
 }
 
+/**
+ * The request bodies in order, as live traffic: one counter across a target's warm-up and run, and
+ * each pass after the first moved HELD_OUT_DAYS later (lap k: timestamps + k × HELD_OUT_DAYS days,
+ * offsets kept). Replaying the same instants instead would make every repeated vehicle's crossing
+ * older than its latest stored one: a backfill (history-writer.ts), which live traffic never is,
+ * so a faster server would be measured on ever more backfills.
+ */
+function livePayloads(bodies: readonly string[]): () => string {
+  let next = 0;
+  return () => {
+    const i = next++;
+    const lap = Math.floor(i / bodies.length);
+    const body = bodies[i % bodies.length]!;
+    return lap === 0 ? body : body.replace(TIMESTAMP_FIELD, (_, at: string) => `"timestamp":"${shiftTimestamp(at, lap * HELD_OUT_DAYS * 86_400_000)}"`);
+  };
+}
+
+const TIMESTAMP_FIELD = /"timestamp":"([^"]+)"/;
+
+/** An ISO 8601 date-time with offset, `ms` later, written with the same offset. */
+function shiftTimestamp(at: string, ms: number): string {
+  const offset = /(Z|[+-]\d{2}:\d{2})$/.exec(at)?.[1];
+  if (offset === undefined) throw new Error(`payload timestamp without an offset: ${at}`);
+  const offsetMs = offset === 'Z' ? 0 : (offset.startsWith('-') ? -1 : 1) * (Number(offset.slice(1, 3)) * 60 + Number(offset.slice(4, 6))) * 60_000;
+  const local = new Date(Date.parse(at) + ms + offsetMs).toISOString();
+  return `${at.includes('.') ? local.slice(0, 23) : local.slice(0, 19)}${offset}`;
+}
+
 async function load(
   name: string,
   url: string,
-  bodies: readonly string[],
+  nextBody: () => string,
   headers: Record<string, string>,
   seconds: number,
   cpuSeconds: () => Promise<number>,
 ): Promise<Measured> {
-  let next = 0;
   const cpuBefore = await cpuSeconds();
   const result = await autocannon({
     url,
@@ -168,7 +196,7 @@ async function load(
     connections,
     duration: seconds,
     headers: { 'content-type': 'application/json', ...headers },
-    requests: [{ setupRequest: (request) => ({ ...request, body: bodies[next++ % bodies.length]! }) }],
+    requests: [{ setupRequest: (request) => ({ ...request, body: nextBody() }) }],
   });
   const cpuAfter = await cpuSeconds();
   return {
@@ -215,8 +243,9 @@ async function main(): Promise<void> {
 
   const bare = await start({}, 'test/bench/serve-bare-server.ts');
   const bareCpu = async (): Promise<number> => ((await (await fetch(`${bare.url}/cpu`)).json()) as { seconds: number }).seconds;
-  await load('warm-up', `${bare.url}/bare`, bodies, {}, warmup, bareCpu);
-  const bareResult = await load('bare Fastify POST (same payloads)', `${bare.url}/bare`, bodies, {}, duration, bareCpu);
+  const bareBodies = livePayloads(bodies);
+  await load('warm-up', `${bare.url}/bare`, bareBodies, {}, warmup, bareCpu);
+  const bareResult = await load('bare Fastify POST (same payloads)', `${bare.url}/bare`, bareBodies, {}, duration, bareCpu);
   await stop(bare);
 
   const service = await start({
@@ -231,8 +260,9 @@ async function main(): Promise<void> {
   const officer = { authorization: `Bearer ${tokens.officer}` };
   const scrape = async (): Promise<string> => (await fetch(`${service.url}/metrics`, { headers: { authorization: `Bearer ${tokens.scraper}` } })).text();
   const serviceCpu = async (): Promise<number> => Number(/^process_cpu_seconds_total (\S+)$/m.exec(await scrape())?.[1] ?? NaN);
-  await load('warm-up', `${service.url}/v1/score`, bodies, officer, warmup, serviceCpu);
-  const scoreResult = await load('POST /v1/score', `${service.url}/v1/score`, bodies, officer, duration, serviceCpu);
+  const scoreBodies = livePayloads(bodies);
+  await load('warm-up', `${service.url}/v1/score`, scoreBodies, officer, warmup, serviceCpu);
+  const scoreResult = await load('POST /v1/score', `${service.url}/v1/score`, scoreBodies, officer, duration, serviceCpu);
   const metrics = await scrape();
   await stop(service);
 

@@ -71,7 +71,7 @@ async function runChild(data: string, out: string): Promise<void> {
   const at1 = (e: typeof card.metrics.holdout) => e.atReferralRates.find((p) => p.referralRate === 0.01)!.precision;
   const training = card.training as {
     seconds: { mlp: number };
-    epochsRun: number;
+    members: { epochsRun: number; bestEpoch: number }[];
     split: { trainRows: number; validationRows: number; holdoutRows: number };
   };
   const report: ChildReport = {
@@ -79,7 +79,7 @@ async function runChild(data: string, out: string): Promise<void> {
     loadSeconds: result.seconds.load,
     trainSeconds: result.seconds.train,
     mlpSeconds: training.seconds.mlp,
-    epochs: training.epochsRun,
+    epochs: training.members.reduce((sum, m) => sum + m.epochsRun, 0),
     writeSeconds: result.seconds.write,
     totalSeconds: (performance.now() - started) / 1000,
     maxRssMiB: process.resourceUsage().maxRSS / 1024,
