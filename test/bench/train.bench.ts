@@ -5,7 +5,8 @@
  *   its peak resident memory is its own;
  * - holdout precision at a 1 % referral rate of the MLP, the logistic baseline and XGBoost
  *   trained on the same exported CSV with the same time-ordered split (Debian's python3-xgboost
- *   for /usr/bin/python3; "not installed" otherwise), all scored by the same metrics function.
+ *   for /usr/bin/python3; "not installed" otherwise), all scored by the same metrics function,
+ *   and the MLP − XGBoost difference with a paired bootstrap interval over the holdout rows.
  *
  * The training sets come from the simulator through `npm run dataset -- --sim` and are kept in
  * $BENCH_DIR (default /tmp/training-bench) for later runs. Prints a table.
@@ -18,9 +19,15 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { FEATURE_COUNT } from '../../features/feature-spec.ts';
+import { createRandom } from '../../lib/random.ts';
+import { bootstrapInterval, type Interval } from '../../metrics/intervals.ts';
 import { precisionAtReferralRate } from '../../metrics/referral-rate.ts';
+import { loadModel } from '../../models/load-model.ts';
+import { createScorer } from '../../models/scorer.ts';
 import { modelCardSchema } from '../../models/model-card.ts';
 import { exportDataset } from '../../training/dataset.ts';
+import type { LabelledTable } from '../../training/labelled-table.ts';
 import { loadLabelledTable } from '../../training/load-dataset.ts';
 import { SIMULATED_DATA_CAVEAT } from '../../training/model-card-text.ts';
 import { createSimulationWriter } from '../../training/simulator/event-writer.ts';
@@ -165,7 +172,20 @@ function xgboostAvailable(): boolean {
   }
 }
 
-async function xgboostPrecision(csv: string): Promise<{ precision: number; seconds: number; rounds: number; version: string }> {
+interface XgboostResult {
+  readonly precision: number;
+  readonly seconds: number;
+  readonly rounds: number;
+  readonly version: string;
+  readonly table: LabelledTable;
+  /** Holdout row indices, ascending (the order of `scores`). */
+  readonly holdoutRows: readonly number[];
+  readonly labels: readonly number[];
+  readonly weights: readonly number[];
+  readonly scores: Float64Array;
+}
+
+async function xgboostPrecision(csv: string): Promise<XgboostResult> {
   const table = await loadLabelledTable(csv);
   const c = DEFAULT_TRAINING_CONFIG;
   const split = timeOrderedSplit(table.timestamps, { holdoutFraction: c.holdoutFraction, validationFraction: c.validationFraction });
@@ -185,7 +205,50 @@ async function xgboostPrecision(csv: string): Promise<{ precision: number; secon
   const holdoutRows = Array.from(split.holdout).sort((a, b) => a - b);
   const labels = holdoutRows.map((r) => table.labels[r]!);
   const weights = holdoutRows.map((r) => table.weights[r]!);
-  return { precision: precisionAtReferralRate(labels, scores, 0.01, weights) ?? 0, ...info };
+  return { precision: precisionAtReferralRate(labels, scores, 0.01, weights) ?? 0, holdoutRows, labels, weights, scores, table, ...info };
+}
+
+/**
+ * MLP minus XGBoost precision at 1 % referral on the same holdout, with a paired percentile
+ * bootstrap interval (holdout rows resampled with replacement, both models scored on each
+ * resample), so a difference of a few hits reads against its noise.
+ */
+async function pairedComparison(modelDir: string, xgboost: XgboostResult): Promise<{ difference: number; interval: Interval | null }> {
+  const model = await loadModel(modelDir);
+  try {
+    const scorer = createScorer({ session: model.session, card: model.card });
+    const { holdoutRows, labels, weights, table } = xgboost;
+    const width = FEATURE_COUNT;
+    const mlp = new Float64Array(holdoutRows.length);
+    const chunk = 8192;
+    for (let start = 0; start < holdoutRows.length; start += chunk) {
+      const count = Math.min(chunk, holdoutRows.length - start);
+      const rows = new Float32Array(count * width);
+      for (let i = 0; i < count; i++) rows.set(table.features.subarray(holdoutRows[start + i]! * width, (holdoutRows[start + i]! + 1) * width), i * width);
+      mlp.set(await scorer.score(rows, count), start);
+    }
+    const precisionDifference = (index: ArrayLike<number>): number | null => {
+      const l = Array.from(index, (i) => labels[i]!);
+      const w = Array.from(index, (i) => weights[i]!);
+      const a = precisionAtReferralRate(l, Array.from(index, (i) => mlp[i]!), 0.01, w);
+      const b = precisionAtReferralRate(l, Array.from(index, (i) => xgboost.scores[i]!), 0.01, w);
+      return a === null || b === null ? null : a - b;
+    };
+    const n = holdoutRows.length;
+    const all = Array.from({ length: n }, (_, i) => i);
+    const resample = new Uint32Array(n);
+    const interval = bootstrapInterval(
+      (random) => {
+        for (let i = 0; i < n; i++) resample[i] = random.int(n);
+        return precisionDifference(resample);
+      },
+      createRandom(11),
+      { replicates: 200 },
+    );
+    return { difference: precisionDifference(all) ?? Number.NaN, interval };
+  } finally {
+    await model.session.release();
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -226,12 +289,15 @@ async function main(): Promise<void> {
     process.stderr.write(`  npm run train on ${dataset.path}\n`);
     const report = await trainInChild(dataset.path, out);
     modelCardSchema.parse(JSON.parse(readFileSync(join(out, 'card.json'), 'utf8')));
-    if (!values['keep-models']) rmSync(out, { recursive: true, force: true });
-    let xgboost: Awaited<ReturnType<typeof xgboostPrecision>> | undefined;
+    let xgboost: XgboostResult | undefined;
+    let paired: Awaited<ReturnType<typeof pairedComparison>> | undefined;
     if (haveXgboost) {
       process.stderr.write('  XGBoost on the same CSV and split\n');
       xgboost = await xgboostPrecision(dataset.path);
+      process.stderr.write('  paired bootstrap of the precision difference (200 resamples of the holdout)\n');
+      paired = await pairedComparison(out, xgboost);
     }
+    if (!values['keep-models']) rmSync(out, { recursive: true, force: true });
     results.push({
       rows: report.rows,
       'dataset build s': dataset.seconds === null ? 'cached' : Number(dataset.seconds.toFixed(0)),
@@ -244,6 +310,10 @@ async function main(): Promise<void> {
       'P@1% logistic': Number(report.baselinePrecision.toFixed(4)),
       'P@1% XGBoost': xgboost === undefined ? 'not installed' : Number(xgboost.precision.toFixed(4)),
       'XGBoost s (rounds)': xgboost === undefined ? '–' : `${xgboost.seconds.toFixed(1)} (${xgboost.rounds})`,
+      'MLP − XGBoost [95 % CI]':
+        paired === undefined
+          ? '–'
+          : `${paired.difference.toFixed(4)} [${paired.interval === null ? '?' : `${paired.interval.lower.toFixed(4)}, ${paired.interval.upper.toFixed(4)}`}]`,
     });
   }
   console.table(results);
