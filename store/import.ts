@@ -25,9 +25,11 @@ export interface ImportOptions {
   /** Epoch ms the 5-minute future check compares against, fixed for the whole import. Default: now. */
   readonly now?: number;
   /**
-   * Valid lines per transaction. Default 200,000: each commit rewrites the last page of every
-   * entity it touched, so larger batches write fewer pages per crossing (50k → 200k measured
-   * 2-3x faster at 2M crossings). The write lock is held for a batch: against a database a
+   * Valid lines per transaction. Default 1,000,000: each commit rewrites the last page of every
+   * entity it touched (at 10M crossings a batch of 200k touched nearly every traveler's last page
+   * for about one new row each), so larger batches write fewer pages per crossing: 50k → 200k
+   * measured 2-3x faster at 2M crossings, 200k → 1M 1.7x faster at 10M (38k → 66k crossings/s,
+   * test/bench/features.bench.ts). The write lock is held for a batch: against a database a
    * service is using, pass a smaller batch (its busy timeout is 5 s).
    */
   readonly batchSize?: number;
@@ -50,14 +52,16 @@ export interface ImportProgress {
 
 export type ImportResult = ImportProgress;
 
-export const DEFAULT_IMPORT_BATCH_SIZE = 200_000;
+export const DEFAULT_IMPORT_BATCH_SIZE = 1_000_000;
 
 /**
  * How import opens its database (store/sqlite/database.ts): NORMAL, since an interrupted import
  * is re-run and a per-commit fsync buys nothing; a page cache that holds a batch's dirty pages
- * (a batch of 200k crossings dirties a few hundred MB at 10M crossings).
+ * (a batch of 1M crossings dirties a page or more per entity it touches, a few hundred thousand
+ * entities at 10M crossings; pages past the cache spill to the WAL mid-batch, which stays correct
+ * but writes them twice). A ceiling that a 10M import fills: its process peaked at 3.1 GB RSS.
  */
-export const IMPORT_DATABASE_OPTIONS = { synchronous: 'NORMAL', cacheSizeMiB: 1024 } as const;
+export const IMPORT_DATABASE_OPTIONS = { synchronous: 'NORMAL', cacheSizeMiB: 3072 } as const;
 
 export async function importCrossings(options: ImportOptions): Promise<ImportResult> {
   const batchSize = options.batchSize ?? DEFAULT_IMPORT_BATCH_SIZE;

@@ -360,5 +360,9 @@ function orderByEntity(ids: readonly number[]): Float64Array {
 
 const INDEX_SPAN = 2 ** 22;
 
-/** Pending rows are inserted at least this often, so the sort keys stay exact and memory bounded. */
-const FLUSH_ROWS = 1_000_000;
+/**
+ * Pending rows are inserted at least this often, so the sort keys stay exact (below INDEX_SPAN)
+ * and memory bounded. Above an import batch's traveler rows (1M crossings carry about 1.3M), so
+ * a batch is inserted in one sorted pass.
+ */
+const FLUSH_ROWS = 2_000_000;
