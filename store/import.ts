@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { startTypeScriptWorker } from '../lib/typescript-worker.ts';
 import type { HistoryStore } from './history-store.ts';
 import { parseBatches, type ParsedBatch, type RejectedLine } from './import-batches.ts';
 import { createCrossingLineParser } from './import-line.ts';
@@ -128,14 +128,4 @@ async function* parseOnWorker(data: ImportWorkerData): AsyncGenerator<ParsedBatc
   } finally {
     await worker.terminate();
   }
-}
-
-/**
- * The worker's module is TypeScript, and a loader given through execArgv (`--import tsx`) is not
- * active yet when Node 20 resolves a worker's entry file. So the worker starts from a line of
- * JavaScript that registers tsx first (a dependency of the project) and then imports the module.
- */
-function startTypeScriptWorker(module: URL, workerData: unknown): Worker {
-  const bootstrap = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(module.href)}); })`;
-  return new Worker(bootstrap, { eval: true, workerData });
 }

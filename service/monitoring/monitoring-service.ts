@@ -1,5 +1,5 @@
-import { createRandom } from '../../lib/random.ts';
-import { FLAG_RULE, fairnessReport, UnknownReferenceGroupError, type DisparityBand, type FairnessTable } from '../../metrics/fairness.ts';
+import { FLAG_RULE, UnknownReferenceGroupError, type DisparityBand, type FairnessTable } from '../../metrics/fairness.ts';
+import { inProcessFairnessRunner, type FairnessRunner } from './fairness-runner.ts';
 import { INFRA_MARGINALITY_CAVEAT } from '../../metrics/outcome-test.ts';
 import { decisionCountsFrom } from './aggregate-counts.ts';
 import type { AggregateFilters, AggregateReader, AggregateWindow, DimensionCount, SeriesBreakdown } from './aggregate-reader.ts';
@@ -124,7 +124,8 @@ export interface MonitoringSnapshot {
 export interface MonitoringService {
   performance(query: WindowQuery & { confidence?: number }): PerformanceReport;
   series(query: WindowQuery & { step: SeriesStep; by: SeriesBreakdown; confidence?: number }): SeriesReport;
-  fairness(query: FairnessQuery): FairnessReport;
+  /** Asynchronous: the bootstrap runs on the fairness runner (a worker thread in the service). */
+  fairness(query: FairnessQuery): Promise<FairnessReport>;
   drift(query: WindowQuery & { minimumCount?: number | undefined }): DriftReport;
   /** Ports and model versions with decisions in the window, most decisions first (for filters). */
   dimensions(query: WindowQuery): DimensionsReport;
@@ -138,10 +139,13 @@ export interface MonitoringServiceOptions {
   readonly clock: () => number;
   /** Drift's default model version: the production model. */
   readonly productionVersion: () => string;
+  /** Where fairness tables are computed; default on this thread (fairness-runner.ts). */
+  readonly fairnessRunner?: FairnessRunner;
 }
 
 export function createMonitoringService(options: MonitoringServiceOptions): MonitoringService {
   const { reader, catalog, clock } = options;
+  const fairnessRunner = options.fairnessRunner ?? inProcessFairnessRunner;
 
   const resolve = (
     q: WindowQuery,
@@ -198,7 +202,7 @@ export function createMonitoringService(options: MonitoringServiceOptions): Moni
       };
     },
 
-    fairness(q) {
+    async fairness(q) {
       const { window, filters, view } = resolve(q, DEFAULT_REPORT_DAYS, alignToDays);
       for (const name of Object.keys(q.references)) {
         if (!q.attributes.includes(name as FairnessAttribute)) {
@@ -212,14 +216,14 @@ export function createMonitoringService(options: MonitoringServiceOptions): Moni
       let tables: FairnessTable[] = [];
       if (groups.length > 0) {
         try {
-          tables = fairnessReport(groups, {
+          tables = await fairnessRunner.tables(groups, {
             attributes: q.attributes,
             references: q.references,
             band: q.band,
             minimumCount: q.minimumCount,
             confidence: q.confidence,
             replicates: q.replicates,
-            random: createRandom(q.seed),
+            seed: q.seed,
           });
         } catch (error) {
           if (error instanceof UnknownReferenceGroupError) throw new MonitoringQueryError('reference', error.message);

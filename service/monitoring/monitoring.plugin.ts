@@ -4,6 +4,7 @@ import { createAggregateWriter } from './aggregate-writer.ts';
 import { createCardCatalog } from './card-catalog.ts';
 import { registerMonitoringMetrics } from './monitoring-metrics.ts';
 import monitoringRoutes from './monitoring.route.ts';
+import { createWorkerFairnessRunner } from './fairness-runner.ts';
 import { createMonitoringService } from './monitoring-service.ts';
 import { catchUp } from './rebuild.ts';
 
@@ -67,11 +68,14 @@ export default fp<MonitoringPluginOptions>(
       }
     });
 
+    const fairnessRunner = createWorkerFairnessRunner();
+    fastify.addHook('onClose', () => fairnessRunner.close());
     const monitoring = createMonitoringService({
       reader: createAggregateReader(storage.databases.read, () => writer.pending()),
       catalog,
       clock: options.clock,
       productionVersion: () => model.version,
+      fairnessRunner,
     });
     fastify.decorate('monitoring', monitoring);
     registerMonitoringMetrics({ registry: fastify.metrics.registry, monitoring, rollingDays: options.rollingDays, clock: options.clock });

@@ -33,9 +33,21 @@ function answer<S extends z.ZodType>(_schema: S, report: () => DeepReadonly<z.ou
   try {
     return report() as z.output<S>;
   } catch (error) {
-    if (error instanceof MonitoringQueryError) throw new HttpError(400, error.message);
-    throw error;
+    throw asHttpError(error);
   }
+}
+
+/** `answer` for a report computed off the event loop. */
+async function answerLater<S extends z.ZodType>(_schema: S, report: () => Promise<DeepReadonly<z.output<S>>>): Promise<z.output<S>> {
+  try {
+    return (await report()) as z.output<S>;
+  } catch (error) {
+    throw asHttpError(error);
+  }
+}
+
+function asHttpError(error: unknown): unknown {
+  return error instanceof MonitoringQueryError ? new HttpError(400, error.message) : error;
 }
 
 export interface MonitoringRoutesOptions {
@@ -88,7 +100,7 @@ export default fp<MonitoringRoutesOptions>(
       },
       async (request) => {
         const q = request.query;
-        return answer(fairnessReportSchema, () =>
+        return answerLater(fairnessReportSchema, () =>
           monitoring().fairness({
             from: q.from,
             to: q.to,
