@@ -6,7 +6,7 @@ import type { LabelledTable } from './labelled-table.ts';
 import { fitLogisticRegression, logisticLogits, type LogisticModel } from './logistic-regression.ts';
 import { mergeEnsemble } from './ensemble.ts';
 import { mlpLogits, trainMlp, type DenseLayer, type EpochReport, type TrainedMlp } from './mlp.ts';
-import { fitStandardization, selectValues, standardizeRows, type Standardization } from './standardize.ts';
+import { fitStandardization, selectValues, standardizeRows, transformInputs, type InputTransform, type Standardization } from './standardize.ts';
 import type { Tensorflow } from './tensorflow.ts';
 import { timeOrderedSplit, type TimeSplit } from './time-split.ts';
 
@@ -47,6 +47,8 @@ export interface TrainingConfig {
   readonly negativeSampling: number | 'auto';
   /** L2 penalty of the logistic-regression baseline (on standardised features). */
   readonly baselineL2: number;
+  /** Applied to the raw features before standardisation, in training and in the ONNX graph (standardize.ts). */
+  readonly inputTransform: InputTransform;
 }
 
 /** Negatives an epoch visits under `negativeSampling: 'auto'`. */
@@ -69,6 +71,7 @@ export const DEFAULT_TRAINING_CONFIG: TrainingConfig = {
   ensembleSize: 1,
   negativeSampling: 'auto',
   baselineL2: 1,
+  inputTransform: 'none',
 };
 
 /** What early stopping watches on the validation slice: higher is better. */
@@ -126,10 +129,13 @@ export async function trainReferralModel(run: TrainingRun): Promise<TrainedModel
       `validation ${split.validation.length} rows, holdout ${split.holdout.length} rows from ${iso(split.holdoutFrom)}`,
   );
 
-  const standardization = fitStandardization(table.features, width, split.train);
-  const trainX = standardizeRows(table.features, width, split.train, standardization);
-  const validationX = standardizeRows(table.features, width, split.validation, standardization);
-  const holdoutX = standardizeRows(table.features, width, split.holdout, standardization);
+  // The network and the baseline see the same transformed, standardised inputs; the ONNX graph
+  // takes raw features and applies both steps itself.
+  const inputs = transformInputs(table.features, config.inputTransform);
+  const standardization = fitStandardization(inputs, width, split.train);
+  const trainX = standardizeRows(inputs, width, split.train, standardization);
+  const validationX = standardizeRows(inputs, width, split.validation, standardization);
+  const holdoutX = standardizeRows(inputs, width, split.holdout, standardization);
   const { positiveFactor, weights: trainWeights } = classWeightedSampleWeights(trainLabels, trainRowWeights, config.classWeighting);
   log(`class weighting '${config.classWeighting}': positive rows weigh ×${positiveFactor.toFixed(2)} (row weights multiply in)`);
 

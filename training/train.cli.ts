@@ -22,6 +22,7 @@ import {
   UsageError,
 } from './cli-args.ts';
 import { RECORDED_DATA_CAVEAT, SIMULATED_DATA_CAVEAT } from './model-card-text.ts';
+import { INPUT_TRANSFORMS } from './standardize.ts';
 import { trainAndWriteModel, type TrainCommand } from './train-command.ts';
 import { AUTO_NEGATIVES_PER_EPOCH, DEFAULT_TRAINING_CONFIG as D } from './train-model.ts';
 
@@ -44,6 +45,8 @@ const USAGE = `usage: npm run train -- --data FILE.csv --out models/VERSION [opt
   --seed N                     seed for initialisation and batch order (default ${D.seed})
   --class-weighting W          ${CLASS_WEIGHTINGS.join(' | ')} (default ${D.classWeighting})
   --calibration C              ${CALIBRATION_METHODS.join(' | ')} (default ${D.calibration}), fitted on the validation slice
+  --input-transform T          ${INPUT_TRANSFORMS.join(' | ')} (default ${D.inputTransform}): applied to raw features before
+                               standardisation, in training and inside the ONNX graph
   --holdout-fraction X         latest share of rows held out for evaluation (default ${D.holdoutFraction})
   --validation-fraction X      share of rows before the holdout for early stopping and calibration (default ${D.validationFraction})
   --holdout-from DATE          holdout = rows at or after DATE (instead of --holdout-fraction)
@@ -71,6 +74,7 @@ async function main(): Promise<void> {
     'negative-sampling': { type: 'string' },
     'class-weighting': { type: 'string' },
     calibration: { type: 'string' },
+    'input-transform': { type: 'string' },
     'holdout-fraction': { type: 'string' },
     'validation-fraction': { type: 'string' },
     'holdout-from': { type: 'string' },
@@ -125,6 +129,7 @@ async function main(): Promise<void> {
       validationFrom: values['validation-from'],
       targetReferralRate: fractionFlag('target-referral-rate', values['target-referral-rate'], D.targetReferralRate),
       baselineL2: D.baselineL2,
+      inputTransform: choiceFlag('input-transform', values['input-transform'], INPUT_TRANSFORMS, D.inputTransform),
     },
   };
   const result = await trainAndWriteModel(command, (line) => process.stderr.write(`${line}\n`));

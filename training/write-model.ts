@@ -50,6 +50,7 @@ export interface WrittenModel {
 export async function writeTrainedModel(trained: TrainedModel, table: LabelledTable, output: ModelOutput): Promise<WrittenModel> {
   const { split, config } = trained;
   const onnx = exportMlpToOnnx({
+    inputTransform: config.inputTransform,
     inputNormalization: { mean: trained.standardization.mean, std: trained.standardization.scale },
     layers: trained.layers,
     calibration: trained.calibration,
@@ -78,7 +79,8 @@ export async function writeTrainedModel(trained: TrainedModel, table: LabelledTa
     config.ensembleSize > 1
       ? `tfjs ensemble: mean logit of ${config.ensembleSize} MLPs ${memberShape} (ReLU), exported as one ${describeArchitecture(trained.layers)} network`
       : `tfjs MLP ${memberShape} (ReLU)`;
-  const architecture = `${network}, input standardisation, ${calibrationName(trained.calibration.kind)} calibration`;
+  const inputSteps = config.inputTransform === 'signed-log1p' ? 'inputs sign(x)·ln(1+|x|) then standardised' : 'input standardisation';
+  const architecture = `${network}, ${inputSteps}, ${calibrationName(trained.calibration.kind)} calibration`;
 
   const card = buildModelCard(
     {
@@ -136,6 +138,7 @@ export async function writeTrainedModel(trained: TrainedModel, table: LabelledTa
 function trainingRecord(trained: TrainedModel, parity: ParityResult): Record<string, unknown> {
   const c = trained.config;
   return {
+    inputTransform: c.inputTransform,
     hiddenLayers: c.hiddenLayers,
     activation: 'relu',
     optimizer: 'adam',

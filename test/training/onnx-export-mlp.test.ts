@@ -80,6 +80,24 @@ describe('exportMlpToOnnx: onnxruntime equals a JS forward pass', () => {
     }
   }
 
+  it('applies sign(x)·ln(1 + |x|) to the raw inputs when asked, within 1e-6, and leaves them alone by default', async () => {
+    // Heavy-tailed inputs, as counts are: 0, negatives, and values in the thousands.
+    const heavy = Float32Array.from({ length: rows * FEATURE_COUNT }, (_, i) => (i % 7 === 0 ? 0 : random.normal() * Math.exp(3 * random.next() * 3)));
+    const base = spec(random, ['relu', 'relu', 'linear'], { kind: 'platt', a: 1.2, b: -1 });
+    const logged: MlpExportSpec = { ...base, inputTransform: 'signed-log1p' };
+    const [withTransform, without] = await Promise.all([run(exportMlpToOnnx(logged), heavy, FEATURE_COUNT), run(exportMlpToOnnx(base), heavy, FEATURE_COUNT)]);
+    let worst = 0;
+    let differs = 0;
+    for (let r = 0; r < rows; r++) {
+      const row = heavy.subarray(r * FEATURE_COUNT, (r + 1) * FEATURE_COUNT);
+      worst = Math.max(worst, Math.abs(withTransform[r]! - referenceProbability(logged, row)));
+      expect(without[r]).toBeCloseTo(referenceProbability(base, row), 6);
+      if (Math.abs(withTransform[r]! - without[r]!) > 1e-3) differs++;
+    }
+    expect(worst).toBeLessThanOrEqual(1e-6);
+    expect(differs).toBeGreaterThan(rows / 2);
+  });
+
   it('exports logistic regression (no hidden layer)', async () => {
     const exportSpec: MlpExportSpec = { ...spec(random, ['linear'], { kind: 'platt', a: 1, b: 0 }), layers: randomLayers(random, [FEATURE_COUNT, 1], ['linear']) };
     const output = await run(exportMlpToOnnx(exportSpec), input, FEATURE_COUNT);

@@ -1,11 +1,12 @@
 import { MODEL_INPUT_NAME, MODEL_OUTPUT_NAME, ONNX_METADATA_KEYS } from '../../models/model-contract.ts';
 import { OnnxDataType, type OnnxNode, type OnnxTensor } from '../../models/onnx-proto.ts';
+import type { InputTransform } from '../standardize.ts';
 import { attribute, BATCH_DIM, floatTensor, int64Tensor, node, serializeModel, tensorType, valueInfo } from './graph-builder.ts';
 
 /**
  * Exports a trained MLP as one ONNX graph:
  *
- *   features [N, D] ─ (x − mean) / std ─ Gemm + activation … ─ logit [N, 1] ─ calibration ─ probability [N, 1]
+ *   features [N, D] ─ [sign(x)·ln(1+|x|)] ─ (x − mean) / std ─ Gemm + activation … ─ logit [N, 1] ─ calibration ─ probability [N, 1]
  *
  * so the service feeds raw feature vectors and reads a calibrated probability, with nothing
  * to keep in step outside the file. The spec hash and feature names travel in metadata_props.
@@ -35,6 +36,8 @@ export type OnnxCalibration =
   | { readonly kind: 'none' };
 
 export interface MlpExportSpec {
+  /** Applied to the raw features before normalisation (training/standardize.ts); default none. */
+  readonly inputTransform?: InputTransform;
   readonly inputNormalization: { readonly mean: ArrayLike<number>; readonly std: ArrayLike<number> };
   /** First layer D → h1, …, last layer → 1 (the logit). None hidden is logistic regression. */
   readonly layers: readonly DenseLayer[];
@@ -55,7 +58,20 @@ export function exportMlpToOnnx(spec: MlpExportSpec): Uint8Array {
     floatTensor('norm_mean', [width], spec.inputNormalization.mean),
     floatTensor('norm_std', [width], spec.inputNormalization.std),
   );
-  nodes.push(node('Sub', [MODEL_INPUT_NAME, 'norm_mean'], ['centered']), node('Div', ['centered', 'norm_std'], ['normalized']));
+  let transformed: string = MODEL_INPUT_NAME;
+  if ((spec.inputTransform ?? 'none') === 'signed-log1p') {
+    // sign(x) · ln(1 + |x|), in the order transformInputs computes it.
+    initializers.push(floatTensor('log1p_one', [], [1]));
+    nodes.push(
+      node('Abs', [MODEL_INPUT_NAME], ['input_abs']),
+      node('Add', ['input_abs', 'log1p_one'], ['input_abs_plus_one']),
+      node('Log', ['input_abs_plus_one'], ['input_log_magnitude']),
+      node('Sign', [MODEL_INPUT_NAME], ['input_sign']),
+      node('Mul', ['input_sign', 'input_log_magnitude'], ['input_transformed']),
+    );
+    transformed = 'input_transformed';
+  }
+  nodes.push(node('Sub', [transformed, 'norm_mean'], ['centered']), node('Div', ['centered', 'norm_std'], ['normalized']));
 
   let previous = 'normalized';
   let inputs = width;
@@ -95,7 +111,7 @@ export function exportMlpToOnnx(spec: MlpExportSpec): Uint8Array {
       [ONNX_METADATA_KEYS.featureNames]: JSON.stringify(metadata.featureNames),
       [ONNX_METADATA_KEYS.modelVersion]: metadata.modelVersion,
     },
-    docString: `MLP ${[width, ...spec.layers.map((l) => l.bias.length)].join('-')}, ${spec.calibration.kind} calibration`,
+    docString: `MLP ${[width, ...spec.layers.map((l) => l.bias.length)].join('-')}, ${spec.inputTransform === 'signed-log1p' ? 'signed-log1p inputs, ' : ''}${spec.calibration.kind} calibration`,
   });
 }
 
