@@ -5,7 +5,7 @@ import { classWeightedSampleWeights, type ClassWeighting } from './class-weights
 import type { LabelledTable } from './labelled-table.ts';
 import { fitLogisticRegression, logisticLogits, type LogisticModel } from './logistic-regression.ts';
 import { mergeEnsemble } from './ensemble.ts';
-import { mlpLogits, trainMlp, type DenseLayer, type EpochReport, type TrainedMlp } from './mlp.ts';
+import { mlpLogits, trainMlp, type DenseLayer, type EpochReport, type MlpOptions, type TrainedMlp } from './mlp.ts';
 import { fitStandardization, selectValues, standardizeRows, transformInputs, type InputTransform, type Standardization } from './standardize.ts';
 import type { Tensorflow } from './tensorflow.ts';
 import { timeOrderedSplit, type TimeSplit } from './time-split.ts';
@@ -17,13 +17,12 @@ import { timeOrderedSplit, type TimeSplit } from './time-split.ts';
  * same rows and weights, calibrate both on the validation slice, and score the holdout.
  */
 
-export interface TrainingConfig {
-  readonly hiddenLayers: readonly number[];
-  readonly maxEpochs: number;
-  readonly batchSize: number;
-  readonly learningRate: number;
-  readonly patience: number;
-  readonly l2: number;
+/**
+ * Everything `npm run train` is configured with. The network's own options (layers, epochs, batch,
+ * learning rate, patience, L2, weight averaging) are MlpOptions' and documented there.
+ */
+export interface TrainingConfig
+  extends Pick<MlpOptions, 'hiddenLayers' | 'maxEpochs' | 'batchSize' | 'learningRate' | 'patience' | 'l2' | 'weightAveraging'> {
   readonly seed: number;
   readonly classWeighting: ClassWeighting;
   readonly calibration: CalibrationMethod;
@@ -35,8 +34,6 @@ export interface TrainingConfig {
   readonly validationFrom?: string | undefined;
   /** The referral rate the decision threshold is chosen to meet on the holdout. */
   readonly targetReferralRate: number;
-  /** Per-step decay of the weight average that is validated and exported (0: the raw weights). */
-  readonly weightAveraging: number;
   /** Networks trained from different seeds and averaged (as one wider network: training/ensemble.ts). */
   readonly ensembleSize: number;
   /**

@@ -2,6 +2,7 @@ import type { Writable } from 'node:stream';
 import { createCsvWriter, type CsvValue } from '../../lib/csv.ts';
 import type { SqliteDatabase } from '../../store/sqlite/database.ts';
 import type { OccupantAudit } from '../decisions/decision-record.ts';
+import type { DecisionRow, OutcomeRow } from '../decisions/decision-rows.ts';
 import { unitGroup } from './audit-groups.ts';
 import { usableLabel, type CountedDecision } from './decision-cells.ts';
 
@@ -66,34 +67,30 @@ export const EXPORT_COLUMNS = [
   'citizenship',
 ] as const;
 
-export interface ExportRow {
-  seq: number;
-  id: string;
-  decided_at: number;
-  crossing_at: number;
-  utc_offset_minutes: number;
-  port: string;
-  lane: string;
-  model_version: string;
-  feature_spec_hash: string;
-  score: number;
-  threshold: number;
-  threshold_source: string;
-  model_recommendation: string;
-  randomly_selected: number;
-  random_referral_rate: number;
-  referral_propensity: number;
-  recommendation: string;
-  selection: string;
-  driver_index: number;
-  audit: string;
-  recorded_at: number | null;
-  observed_at: number | null;
-  referred: number | null;
-  reason: string | null;
-  result: string | null;
-  items: string | null;
-}
+/** A decision row joined with its outcome in force (null columns when it has none). */
+export type ExportRow = Pick<
+  DecisionRow,
+  | 'seq'
+  | 'id'
+  | 'decided_at'
+  | 'crossing_at'
+  | 'utc_offset_minutes'
+  | 'port'
+  | 'lane'
+  | 'model_version'
+  | 'feature_spec_hash'
+  | 'score'
+  | 'threshold'
+  | 'threshold_source'
+  | 'model_recommendation'
+  | 'randomly_selected'
+  | 'random_referral_rate'
+  | 'referral_propensity'
+  | 'recommendation'
+  | 'selection'
+  | 'driver_index'
+  | 'audit'
+> & { [K in 'recorded_at' | 'observed_at' | 'referred' | 'reason' | 'result' | 'items']: OutcomeRow[K] | null };
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 const flag = (b: boolean): number => (b ? 1 : 0);

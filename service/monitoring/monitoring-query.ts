@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { textInteger } from '../http/text-number.ts';
 import { PORT_CODE_PATTERN } from '../../features/crossing-event.schema.ts';
 import { DEFAULT_BAND, DEFAULT_MINIMUM_COUNT } from '../../metrics/fairness.ts';
 import { DEFAULT_DRIFT_MINIMUM_COUNT } from '../../metrics/drift.ts';
@@ -90,12 +91,6 @@ const band = z.string().transform((text, ctx) => {
   return { lower, upper };
 });
 
-const integer = (min: number, max: number) =>
-  z.coerce
-    .number({ error: 'must be a number' })
-    .int({ error: 'must be an integer' })
-    .min(min, { error: `must be at least ${min}` })
-    .max(max, { error: `must be at most ${max}` });
 
 export const DEFAULT_FAIRNESS_REPLICATES = 500;
 
@@ -109,15 +104,15 @@ export const fairnessQuerySchema = z.strictObject({
     .describe('Reference group per attribute, ATTRIBUTE:VALUE[,ATTRIBUTE:VALUE], e.g. citizenship:USA,sex:female; default each attribute\u2019s largest group'),
   unit: z.enum(FAIRNESS_UNITS).default('occupant').describe('Who counts: every occupant (each person referred), or the driver only (one per decision)'),
   band: band.default(DEFAULT_BAND).describe('Disparity band LOWER,UPPER outside which a disparity is flagged (default 0.8,1.25)'),
-  minCount: integer(0, 1_000_000).default(DEFAULT_MINIMUM_COUNT).describe('Smallest denominator judged; smaller groups and metrics are reported as too small'),
+  minCount: textInteger(0, 1_000_000).default(DEFAULT_MINIMUM_COUNT).describe('Smallest denominator judged; smaller groups and metrics are reported as too small'),
   confidence,
-  replicates: integer(50, 5000).default(DEFAULT_FAIRNESS_REPLICATES).describe('Bootstrap replicates for the disparity intervals'),
-  seed: integer(0, 2 ** 31 - 1).default(1).describe('Seed of the bootstrap: the same query gives the same intervals'),
+  replicates: textInteger(50, 5000).default(DEFAULT_FAIRNESS_REPLICATES).describe('Bootstrap replicates for the disparity intervals'),
+  seed: textInteger(0, 2 ** 31 - 1).default(1).describe('Seed of the bootstrap: the same query gives the same intervals'),
 });
 
 export const driftQuerySchema = z.strictObject({
   ...windowParameters,
-  minCount: integer(1, 1_000_000).default(DEFAULT_DRIFT_MINIMUM_COUNT).describe('Fewest live values before a drift level is judged'),
+  minCount: textInteger(1, 1_000_000).default(DEFAULT_DRIFT_MINIMUM_COUNT).describe('Fewest live values before a drift level is judged'),
 });
 
 export const exportQuerySchema = z.strictObject({

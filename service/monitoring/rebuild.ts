@@ -1,6 +1,6 @@
 import type { SqliteDatabase } from '../../store/sqlite/database.ts';
 import type { OccupantAudit } from '../decisions/decision-record.ts';
-import { decodeFeatures } from '../decisions/decision-rows.ts';
+import { decodeFeatures, type DecisionRow as StoredDecisionRow } from '../decisions/decision-rows.ts';
 import type { AggregateWriter } from './aggregate-writer.ts';
 import type { CountedDecision, CountedOutcome } from './decision-cells.ts';
 
@@ -20,20 +20,8 @@ import type { CountedDecision, CountedOutcome } from './decision-cells.ts';
  * before 003-monitoring.sql replays everything; `rebuildAggregates` starts from nothing on purpose.
  */
 
-interface DecisionRow {
-  seq: number;
-  crossing_at: number;
-  port: string;
-  model_version: string;
-  score: number;
-  features: Buffer;
-  model_recommendation: string;
-  randomly_selected: number;
-  random_referral_rate: number;
-  referral_propensity: number;
-  recommendation: string;
-  audit: string;
-}
+/** The decision columns a catch-up reads (DECISION_COLUMNS). */
+type DecisionRow = Pick<StoredDecisionRow, 'seq' | 'crossing_at' | 'port' | 'model_version' | 'score' | 'features' | 'model_recommendation' | 'randomly_selected' | 'random_referral_rate' | 'referral_propensity' | 'recommendation' | 'audit'>;
 
 interface OutcomeRow extends DecisionRow {
   outcome_seq: number;
