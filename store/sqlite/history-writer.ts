@@ -3,6 +3,7 @@ import type { CrossingRecord } from '../history-store.ts';
 import { PACKED_FIXED_FIELDS, directionOf, laneOf, portCode, type KeyDictionary, type PackedCrossings } from '../packed-crossings.ts';
 import type { SqliteDatabase } from './database.ts';
 import type { EntityIds } from './entity-ids.ts';
+import { TRAVELER_LATEST, VEHICLE_LATEST, createLatestStateWriter, windowLengths } from './latest-state.ts';
 import { MASK_BITS, masksOf } from './newness-mask.ts';
 import { RunningStates, type AttributeValue } from './running-state.ts';
 
@@ -20,6 +21,11 @@ import { RunningStates, type AttributeValue } from './running-state.ts';
  * (after the buffer): it takes its running values from the row before it, shifts those of every
  * later row (work proportional to them; live traffic and time-ordered imports never backfill) and
  * recomputes the masks of the MASK_BITS - 1 rows after it.
+ *
+ * Before the transaction commits, the latest state of every entity it changed is stored
+ * (latest-state.ts: one row per entity, in id order; for a 1M-crossing import batch, one write per
+ * entity instead of per crossing), so the reader answers lookups after an entity's latest crossing
+ * from that one row.
  */
 export interface HistoryWriter {
   /** All records in one write transaction (IMMEDIATE: the write lock is taken first). */
@@ -46,8 +52,10 @@ interface ResolvedCrossing {
 
 export function createHistoryWriter(db: SqliteDatabase, entities: EntityIds, stateLimit: number): HistoryWriter {
   const statements = prepareStatements(db);
-  const vehicles = new RunningStates(2, (id) => statements.vehicleLatest.iterate(id) as IterableIterator<unknown[]>);
-  const travelers = new RunningStates(1, (id) => statements.travelerLatest.iterate(id) as IterableIterator<unknown[]>);
+  const vehicleLatest = createLatestStateWriter(db, VEHICLE_LATEST);
+  const travelerLatest = createLatestStateWriter(db, TRAVELER_LATEST);
+  const vehicles = new RunningStates(2, windowLengths(VEHICLE_LATEST), (id) => statements.vehicleLatest.iterate(id) as IterableIterator<unknown[]>, vehicleLatest.stored);
+  const travelers = new RunningStates(1, windowLengths(TRAVELER_LATEST), (id) => statements.travelerLatest.iterate(id) as IterableIterator<unknown[]>, travelerLatest.stored);
   let seenVersion = -1;
   /** Entity ids of each packed dictionary's keys, by index; replaced when a transaction rolls back. */
   let dictionaryIds = new WeakMap<KeyDictionary, number[]>();
@@ -171,6 +179,9 @@ export function createHistoryWriter(db: SqliteDatabase, entities: EntityIds, sta
         }
         work();
         flushPending();
+        // After the history rows: a ladder that must be read is read from them.
+        vehicleLatest.write(vehicles, vehicles.takeChanged());
+        travelerLatest.write(travelers, travelers.takeChanged());
         entities.beforeCommit();
       }).immediate();
       entities.committed();

@@ -1,4 +1,5 @@
 import { RecentValues, appendMask } from './newness-mask.ts';
+import { LADDER_LENGTH, emptyLadder, ladderOfColumns, unknownLadder, type Ladder } from './window-ladder.ts';
 
 /**
  * The running values after an entity's latest row, in one role (vehicle or traveler), as the
@@ -12,6 +13,12 @@ export interface Running {
   /** Newness masks of the role's attributes: [port, driver] for vehicles, [vehicle] for travelers. */
   readonly masks: number[];
   readonly recent: RecentValues[];
+  /** One ladder per window of the role (window-ladder.ts), as of `storedAt`. */
+  readonly ladders: Ladder[];
+  /** The latest crossing when the state was last written or loaded (-Infinity for an entity new since). */
+  storedAt: number;
+  /** Times appended since then, ascending (null: none); the ladders are advanced by them when written (latest-state.ts). */
+  appended: number[] | null;
 }
 
 export type AttributeValue = string | number;
@@ -23,14 +30,19 @@ export type AttributeValue = string | number;
 export class RunningStates {
   private states: (Running | null | undefined)[] = [];
   private loaded = 0;
+  private changedIds: number[] = [];
 
   constructor(
     private readonly attributes: number,
+    /** The role's window lengths (ms), in the order of its ladders. */
+    private readonly windows: readonly number[],
     /**
      * The entity's latest rows (at most MASK_BITS), latest first, as a lazy iterator (a statement's
      * `iterate()`), so reading can stop early: at, seq, first_at, last_outbound_at, masks..., values...
      */
     private readonly latestRows: (id: number) => IterableIterator<unknown[]>,
+    /** The entity's stored latest state (vehicle_latest / traveler_latest): at, seq, then each ladder's columns. */
+    private readonly latestState: (id: number) => unknown[] | undefined,
   ) {}
 
   get size(): number {
@@ -40,10 +52,22 @@ export class RunningStates {
   clear(): void {
     this.states = [];
     this.loaded = 0;
+    this.changedIds = [];
   }
 
+  /** Drops the entity's values (its rows changed other than by an append: read them again); it counts as changed. */
   forget(id: number): void {
     this.states[id] = undefined;
+    this.changedIds.push(id);
+  }
+
+  /** Ids of the entities appended to or forgotten since the last call, ascending, each once; resets the list. */
+  takeChanged(): Int32Array {
+    const ids = Int32Array.from(this.changedIds).sort();
+    this.changedIds = [];
+    let n = 0;
+    for (let i = 0; i < ids.length; i++) if (n === 0 || ids[n - 1] !== ids[i]) ids[n++] = ids[i]!;
+    return ids.subarray(0, n);
   }
 
   /** The entity's running values, read from its latest rows on first use; null when it has no rows. */
@@ -61,9 +85,24 @@ export class RunningStates {
   append(id: number, at: number, outbound: boolean, values: readonly AttributeValue[]): Running {
     let state = this.of(id);
     if (state === null) {
-      state = { at, seq: 0, firstAt: at, lastOutboundAt: null, masks: values.map(() => 0), recent: values.map(() => new RecentValues()) };
+      state = {
+        at,
+        seq: 0,
+        firstAt: at,
+        lastOutboundAt: null,
+        masks: values.map(() => 0),
+        recent: values.map(() => new RecentValues()),
+        ladders: this.windows.map(emptyLadder),
+        appended: null,
+        storedAt: -Infinity,
+      };
       this.states[id] = state;
     }
+    if (state.appended === null) {
+      state.appended = [];
+      this.changedIds.push(id);
+    }
+    state.appended.push(at);
     state.at = at;
     state.seq += 1;
     if (outbound) state.lastOutboundAt = at;
@@ -104,6 +143,15 @@ export class RunningStates {
       const row = rows[r]!;
       for (let a = 0; a < n; a++) recent[a]!.record(row[4 + n + a] as AttributeValue, row[1] as number);
     }
-    return { at, seq, firstAt, lastOutboundAt, masks, recent };
+    return { at, seq, firstAt, lastOutboundAt, masks, recent, ladders: this.loadLadders(id, at, seq), appended: null, storedAt: at };
+  }
+
+  /** The ladders stored with the entity's latest state, when that state is of its latest row (else unknown: read at the end of the transaction). */
+  private loadLadders(id: number, at: number, seq: number): Ladder[] {
+    const stored = this.latestState(id);
+    const current = stored !== undefined && stored[0] === at && stored[1] === seq;
+    return this.windows.map((window, w) =>
+      current ? ladderOfColumns(stored, 2 + w * (1 + LADDER_LENGTH), window, at) : unknownLadder(),
+    );
   }
 }

@@ -13,7 +13,6 @@ import {
   WINDOW_365D_MS,
   WINDOW_7D_MS,
   aggregateHistory,
-  type HistoryCrossing,
   type HistoryFact,
   type HistoryQuery,
 } from '../../features/history.ts';
@@ -22,6 +21,7 @@ import { createRandom, type Random } from '../../lib/random.ts';
 import { unpackRecords } from '../../store/import-packing.ts';
 import { extendDictionary, type KeyDictionary } from '../../store/packed-crossings.ts';
 import type { CrossingRecord, HistoryStore } from '../../store/history-store.ts';
+import { toHistoryCrossing } from './reference-crossing.ts';
 import { createSqliteHistoryStore } from '../../store/history-store.sqlite.ts';
 import { openDatabase } from '../../store/sqlite/database.ts';
 
@@ -54,7 +54,7 @@ function randomHistory(random: Random) {
   for (let i = 0; i < n; i++) {
     let at: number;
     if (instants.length > 0 && random.chance(0.15)) at = random.pick(instants); // same instant as another crossing
-    else if (instants.length > 0 && random.chance(0.1)) at = random.pick(instants) + random.pick(WINDOWS); // exactly a window apart
+    else if (instants.length > 0 && random.chance(0.1)) at = random.pick(instants) + random.pick(WINDOWS) + random.pick([0, 0, -1, 1]); // a window apart, or a millisecond off
     else at = T0 + Math.floor(random.next() * span / HOUR_MS) * HOUR_MS;
     instants.push(at);
     const occupants = 1 + random.int(4);
@@ -87,18 +87,6 @@ function randomHistory(random: Random) {
   return { records, facts, instants, keys: [...new Set([...vehicles, ...travelers, 'never-seen'])] };
 }
 
-/** The reference's view of a record inserted as the `seq`-th. */
-function toHistoryCrossing(record: CrossingRecord, seq: number): HistoryCrossing {
-  return {
-    at: record.at,
-    seq,
-    port: record.port,
-    direction: record.direction,
-    vehicleKey: record.vehicleKey,
-    driverKey: record.travelers.find((t) => t.isDriver)!.key,
-    travelerKeys: record.travelers.map((t) => t.key),
-  };
-}
 
 /** Writes records through recordPackedCrossings, as import does, checking that unpacking gives them back. */
 function packer() {
@@ -137,7 +125,10 @@ function packer() {
 function randomQueries(random: Random, instants: readonly number[], keys: readonly string[], count: number): HistoryQuery[] {
   return Array.from({ length: count }, () => {
     const base = random.pick(instants);
-    const at = random.pick([base, base + 1, base - 1, base + random.pick(WINDOWS), base + random.int(40) * DAY_MS, base + 1000 * DAY_MS]);
+    const window = random.pick(WINDOWS);
+    // Instants after every crossing (answered from the latest-state rows) as well as among them.
+    const latest = Math.max(...instants);
+    const at = random.pick([base, base + 1, base - 1, base + window, base + window + 1, base + random.int(40) * DAY_MS, base + 1000 * DAY_MS, latest + 1, latest + window, latest + 1 + random.int(3 * DAY_MS)]);
     const travelerKeys = Array.from({ length: 1 + random.int(4) }, () => random.pick(keys));
     return { at, vehicleKey: random.pick(keys), travelerKeys };
   });

@@ -73,6 +73,59 @@ CREATE TABLE traveler_crossing (
   PRIMARY KEY (traveler_id, at, crossing_id)
 ) WITHOUT ROWID;
 
+-- The state after each entity's latest crossing, one row per vehicle (vehicle_latest) and per
+-- traveler (traveler_latest): all a lookup at an instant t AFTER that crossing needs (the live case:
+-- scoring a new crossing), so it is answered by one seek into a table of one row per entity instead
+-- of up to five seeks into the history, whose pages are mostly cold once it outgrows the CPU caches
+-- (measured: store/sqlite/history-reader.ts). Lookups at t at or before the latest crossing
+-- (training-set rebuilds, backfills) read the history rows as before. The writer updates these rows
+-- in the same transaction as the history rows they summarise (store/sqlite/history-writer.ts).
+-- * at, seq, first_at, last_outbound_at and the masks: those of the entity's latest history row.
+-- * Per window W (24h, 7d, 30d, 365d; 7d and 30d for travelers) a "ladder"
+--   (store/sqlite/window-ladder.ts): cW = the entity's crossings at or after s = at + 1 - W, the
+--   window's start for the earliest t after `at`; oW_1..oW_8 = offsets from s of the earliest 8 of
+--   them, ascending, NULL past the last one listed. For any t > at, the count in [t - W, t) is cW
+--   minus the listed offsets below t - 1 - at: exact while the ladder has not run out, else one seek.
+--   Columns in the order a lookup reads them (the counts, every window's first offset, then the
+--   second...): it usually stops at the second or third offset of each window, so what it reads
+--   shares the row's first cache lines (measured: lookups at 10M crossings 3-6% faster than with
+--   the columns grouped by window).
+CREATE TABLE vehicle_latest (
+  vehicle_id INTEGER PRIMARY KEY,
+  at INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  first_at INTEGER NOT NULL,
+  last_outbound_at INTEGER,
+  port_mask INTEGER NOT NULL,
+  driver_mask INTEGER NOT NULL,
+  c24h INTEGER NOT NULL, c7d INTEGER NOT NULL, c30d INTEGER NOT NULL, c365d INTEGER NOT NULL,
+  o24h_1 INTEGER, o7d_1 INTEGER, o30d_1 INTEGER, o365d_1 INTEGER,
+  o24h_2 INTEGER, o7d_2 INTEGER, o30d_2 INTEGER, o365d_2 INTEGER,
+  o24h_3 INTEGER, o7d_3 INTEGER, o30d_3 INTEGER, o365d_3 INTEGER,
+  o24h_4 INTEGER, o7d_4 INTEGER, o30d_4 INTEGER, o365d_4 INTEGER,
+  o24h_5 INTEGER, o7d_5 INTEGER, o30d_5 INTEGER, o365d_5 INTEGER,
+  o24h_6 INTEGER, o7d_6 INTEGER, o30d_6 INTEGER, o365d_6 INTEGER,
+  o24h_7 INTEGER, o7d_7 INTEGER, o30d_7 INTEGER, o365d_7 INTEGER,
+  o24h_8 INTEGER, o7d_8 INTEGER, o30d_8 INTEGER, o365d_8 INTEGER
+);
+
+CREATE TABLE traveler_latest (
+  traveler_id INTEGER PRIMARY KEY,
+  at INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  first_at INTEGER NOT NULL,
+  vehicle_mask INTEGER NOT NULL,
+  c7d INTEGER NOT NULL, c30d INTEGER NOT NULL,
+  o7d_1 INTEGER, o30d_1 INTEGER,
+  o7d_2 INTEGER, o30d_2 INTEGER,
+  o7d_3 INTEGER, o30d_3 INTEGER,
+  o7d_4 INTEGER, o30d_4 INTEGER,
+  o7d_5 INTEGER, o30d_5 INTEGER,
+  o7d_6 INTEGER, o30d_6 INTEGER,
+  o7d_7 INTEGER, o30d_7 INTEGER,
+  o7d_8 INTEGER, o30d_8 INTEGER
+);
+
 -- Referral and seizure facts about a vehicle or traveler key, with running net totals.
 CREATE TABLE history_fact (
   entity_id INTEGER NOT NULL,
