@@ -6,7 +6,18 @@ import type { LabelledTable } from './labelled-table.ts';
 import { fitLogisticRegression, logisticLogits, type LogisticModel } from './logistic-regression.ts';
 import { mergeEnsemble } from './ensemble.ts';
 import { mlpLogits, trainMlp, type DenseLayer, type EpochReport, type MlpOptions, type TrainedMlp } from './mlp.ts';
-import { fitStandardization, selectValues, standardizeRows, transformInputs, type InputTransform, type Standardization } from './standardize.ts';
+import {
+  clipInputs,
+  fitInputRange,
+  fitStandardization,
+  selectValues,
+  standardizeRows,
+  transformInputs,
+  type InputClipping,
+  type InputRange,
+  type InputTransform,
+  type Standardization,
+} from './standardize.ts';
 import type { Tensorflow } from './tensorflow.ts';
 import { timeOrderedSplit, type TimeSplit } from './time-split.ts';
 
@@ -44,7 +55,9 @@ export interface TrainingConfig
   readonly negativeSampling: number | 'auto';
   /** L2 penalty of the logistic-regression baseline (on standardised features). */
   readonly baselineL2: number;
-  /** Applied to the raw features before standardisation, in training and in the ONNX graph (standardize.ts). */
+  /** Raw features clipped to their training range first, in training and in the ONNX graph (standardize.ts). */
+  readonly inputClipping: InputClipping;
+  /** Applied to the (clipped) raw features before standardisation, in training and in the ONNX graph (standardize.ts). */
   readonly inputTransform: InputTransform;
 }
 
@@ -68,6 +81,7 @@ export const DEFAULT_TRAINING_CONFIG: TrainingConfig = {
   ensembleSize: 1,
   negativeSampling: 'auto',
   baselineL2: 1,
+  inputClipping: 'training-range',
   inputTransform: 'none',
 };
 
@@ -78,6 +92,8 @@ export interface TrainedModel {
   readonly config: TrainingConfig;
   readonly backend: string;
   readonly split: TimeSplit;
+  /** The bounds raw features are clipped to (undefined: no clipping). */
+  readonly inputRange: InputRange | undefined;
   readonly standardization: Standardization;
   readonly layers: readonly DenseLayer[];
   readonly calibration: Calibration;
@@ -126,9 +142,10 @@ export async function trainReferralModel(run: TrainingRun): Promise<TrainedModel
       `validation ${split.validation.length} rows, holdout ${split.holdout.length} rows from ${iso(split.holdoutFrom)}`,
   );
 
-  // The network and the baseline see the same transformed, standardised inputs; the ONNX graph
-  // takes raw features and applies both steps itself.
-  const inputs = transformInputs(table.features, config.inputTransform);
+  // The network and the baseline see the same clipped, transformed, standardised inputs; the ONNX
+  // graph takes raw features and applies the three steps itself.
+  const inputRange = config.inputClipping === 'training-range' ? fitInputRange(table.features, width, split.train) : undefined;
+  const inputs = transformInputs(clipInputs(table.features, inputRange), config.inputTransform);
   const standardization = fitStandardization(inputs, width, split.train);
   const trainX = standardizeRows(inputs, width, split.train, standardization);
   const validationX = standardizeRows(inputs, width, split.validation, standardization);
@@ -189,6 +206,7 @@ export async function trainReferralModel(run: TrainingRun): Promise<TrainedModel
     config,
     backend: run.backend,
     split,
+    inputRange,
     standardization,
     layers,
     calibration,

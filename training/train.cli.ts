@@ -22,7 +22,7 @@ import {
   UsageError,
 } from './cli-args.ts';
 import { RECORDED_DATA_CAVEAT, SIMULATED_DATA_CAVEAT } from './model-card-text.ts';
-import { INPUT_TRANSFORMS } from './standardize.ts';
+import { INPUT_CLIPPINGS, INPUT_TRANSFORMS } from './standardize.ts';
 import { trainAndWriteModel, type TrainCommand } from './train-command.ts';
 import { AUTO_NEGATIVES_PER_EPOCH, DEFAULT_TRAINING_CONFIG as D } from './train-model.ts';
 
@@ -45,6 +45,8 @@ const USAGE = `usage: npm run train -- --data FILE.csv --out models/VERSION [opt
   --seed N                     seed for initialisation and batch order (default ${D.seed})
   --class-weighting W          ${CLASS_WEIGHTINGS.join(' | ')} (default ${D.classWeighting})
   --calibration C              ${CALIBRATION_METHODS.join(' | ')} (default ${D.calibration}), fitted on the validation slice
+  --input-clipping C           ${INPUT_CLIPPINGS.join(' | ')} (default ${D.inputClipping}): clip each raw feature to the
+                               range it spans in the training part, in training and inside the ONNX graph
   --input-transform T          ${INPUT_TRANSFORMS.join(' | ')} (default ${D.inputTransform}): applied to raw features before
                                standardisation, in training and inside the ONNX graph
   --holdout-fraction X         latest share of rows held out for evaluation (default ${D.holdoutFraction})
@@ -74,6 +76,7 @@ async function main(): Promise<void> {
     'negative-sampling': { type: 'string' },
     'class-weighting': { type: 'string' },
     calibration: { type: 'string' },
+    'input-clipping': { type: 'string' },
     'input-transform': { type: 'string' },
     'holdout-fraction': { type: 'string' },
     'validation-fraction': { type: 'string' },
@@ -129,6 +132,7 @@ async function main(): Promise<void> {
       validationFrom: values['validation-from'],
       targetReferralRate: fractionFlag('target-referral-rate', values['target-referral-rate'], D.targetReferralRate),
       baselineL2: D.baselineL2,
+      inputClipping: choiceFlag('input-clipping', values['input-clipping'], INPUT_CLIPPINGS, D.inputClipping),
       inputTransform: choiceFlag('input-transform', values['input-transform'], INPUT_TRANSFORMS, D.inputTransform),
     },
   };

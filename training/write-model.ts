@@ -50,6 +50,7 @@ export interface WrittenModel {
 export async function writeTrainedModel(trained: TrainedModel, table: LabelledTable, output: ModelOutput): Promise<WrittenModel> {
   const { split, config } = trained;
   const onnx = exportMlpToOnnx({
+    inputRange: trained.inputRange,
     inputTransform: config.inputTransform,
     inputNormalization: { mean: trained.standardization.mean, std: trained.standardization.scale },
     layers: trained.layers,
@@ -79,7 +80,11 @@ export async function writeTrainedModel(trained: TrainedModel, table: LabelledTa
     config.ensembleSize > 1
       ? `tfjs ensemble: mean logit of ${config.ensembleSize} MLPs ${memberShape} (ReLU), exported as one ${describeArchitecture(trained.layers)} network`
       : `tfjs MLP ${memberShape} (ReLU)`;
-  const inputSteps = config.inputTransform === 'signed-log1p' ? 'inputs sign(x)·ln(1+|x|) then standardised' : 'input standardisation';
+  const inputSteps = [
+    ...(trained.inputRange === undefined ? [] : ['inputs clipped to their training range']),
+    ...(config.inputTransform === 'signed-log1p' ? ['sign(x)·ln(1+|x|)'] : []),
+    'standardised',
+  ].join(', ');
   const architecture = `${network}, ${inputSteps}, ${calibrationName(trained.calibration.kind)} calibration`;
 
   const card = buildModelCard(
@@ -138,6 +143,10 @@ export async function writeTrainedModel(trained: TrainedModel, table: LabelledTa
 function trainingRecord(trained: TrainedModel, parity: ParityResult): Record<string, unknown> {
   const c = trained.config;
   return {
+    inputClipping: c.inputClipping,
+    ...(trained.inputRange === undefined
+      ? {}
+      : { inputRange: { lower: Array.from(trained.inputRange.lower), upper: Array.from(trained.inputRange.upper) } }),
     inputTransform: c.inputTransform,
     hiddenLayers: c.hiddenLayers,
     activation: 'relu',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { transformInputs } from '../../training/standardize.ts';
+import { clipInputs, fitInputRange, transformInputs } from '../../training/standardize.ts';
 
 describe('transformInputs', () => {
   it('signed-log1p: sign(x)·ln(1 + |x|), worked by hand, in float32', () => {
@@ -20,5 +20,35 @@ describe('transformInputs', () => {
   it('none returns the features unchanged', () => {
     const x = Float32Array.from([3, -2, 0]);
     expect(transformInputs(x, 'none')).toBe(x);
+  });
+});
+
+describe('fitInputRange and clipInputs', () => {
+  // 3 features × 4 rows; rows 0–2 are the training part, row 3 comes later and leaves the range.
+  const matrix = Float32Array.from([
+    [1, -5, 0],
+    [4, 2, 0],
+    [2, -1, 0],
+    [9, -8, 0.5],
+  ].flat());
+
+  it('takes each feature\'s minimum and maximum over the listed rows only', () => {
+    const range = fitInputRange(matrix, 3, [0, 1, 2]);
+    expect(Array.from(range.lower)).toEqual([1, -5, 0]);
+    expect(Array.from(range.upper)).toEqual([4, 2, 0]);
+  });
+
+  it('clips values outside the range to its ends and leaves values inside alone', () => {
+    const clipped = clipInputs(matrix, fitInputRange(matrix, 3, [0, 1, 2]));
+    expect(Array.from(clipped)).toEqual([1, -5, 0, 4, 2, 0, 2, -1, 0, 4, -5, 0]);
+    expect(matrix[9]).toBe(9); // the input is not modified
+  });
+
+  it('without a range returns the features unchanged', () => {
+    expect(clipInputs(matrix, undefined)).toBe(matrix);
+  });
+
+  it('refuses an empty training part', () => {
+    expect(() => fitInputRange(matrix, 3, [])).toThrow('at least one row');
   });
 });

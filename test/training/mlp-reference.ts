@@ -9,7 +9,9 @@ export function referenceProbability(spec: MlpExportSpec, row: ArrayLike<number>
   // The input transform written out in float64 from its definition, sign(x)·ln(1 + |x|), not
   // through training/standardize.ts: the reference must not share the code it checks.
   const input = (x: number): number => (spec.inputTransform === 'signed-log1p' ? Math.sign(x) * Math.log1p(Math.abs(x)) : Math.fround(x));
-  let h = Array.from({ length: mean.length }, (_, i) => (input(row[i]!) - Math.fround(mean[i]!)) / Math.fround(std[i]!));
+  const range = spec.inputRange;
+  const clip = (x: number, i: number): number => (range === undefined ? x : Math.min(Math.max(x, Math.fround(range.lower[i]!)), Math.fround(range.upper[i]!)));
+  let h = Array.from({ length: mean.length }, (_, i) => (input(clip(row[i]!, i)) - Math.fround(mean[i]!)) / Math.fround(std[i]!));
   for (const layer of spec.layers) {
     const units = layer.bias.length;
     const next = new Array<number>(units).fill(0);

@@ -98,6 +98,42 @@ describe('exportMlpToOnnx: onnxruntime equals a JS forward pass', () => {
     expect(differs).toBeGreaterThan(rows / 2);
   });
 
+  it('clips each raw input to its range before the transform when asked, within 1e-6', async () => {
+    // Bounds around the middle of the inputs' spread, so most rows have features on both sides.
+    const lower = Float32Array.from({ length: FEATURE_COUNT }, () => -1 - random.next());
+    const upper = Float32Array.from({ length: FEATURE_COUNT }, () => 1 + random.next());
+    const base = spec(random, ['relu', 'relu', 'linear'], { kind: 'platt', a: 0.8, b: -0.5 });
+    const clipped: MlpExportSpec = { ...base, inputRange: { lower, upper } };
+    const both: MlpExportSpec = { ...clipped, inputTransform: 'signed-log1p' };
+    const [clippedOut, bothOut, plainOut] = await Promise.all(
+      [clipped, both, base].map((s) => run(exportMlpToOnnx(s), input, FEATURE_COUNT)),
+    );
+    let worst = 0;
+    let differs = 0;
+    for (let r = 0; r < rows; r++) {
+      const row = input.subarray(r * FEATURE_COUNT, (r + 1) * FEATURE_COUNT);
+      worst = Math.max(worst, Math.abs(clippedOut![r]! - referenceProbability(clipped, row)), Math.abs(bothOut![r]! - referenceProbability(both, row)));
+      if (Math.abs(clippedOut![r]! - plainOut![r]!) > 1e-3) differs++;
+    }
+    expect(worst).toBeLessThanOrEqual(1e-6);
+    expect(differs).toBeGreaterThan(rows / 2);
+    // A row inside the range scores as without clipping.
+    const inside = Float32Array.from({ length: FEATURE_COUNT }, (_, i) => (lower[i]! + upper[i]!) / 2);
+    const [a, b] = await Promise.all([run(exportMlpToOnnx(clipped), inside, FEATURE_COUNT), run(exportMlpToOnnx(base), inside, FEATURE_COUNT)]);
+    expect(a![0]).toBe(b![0]);
+  });
+
+  it('refuses an input range of the wrong width or with lower above upper, naming the field', () => {
+    const base = spec(random, ['relu', 'relu', 'linear'], { kind: 'none' });
+    const lower = new Float32Array(FEATURE_COUNT);
+    const upper = new Float32Array(FEATURE_COUNT).fill(1);
+    expect(() => exportMlpToOnnx({ ...base, inputRange: { lower: lower.subarray(1), upper } })).toThrow(
+      `inputRange.lower has ${FEATURE_COUNT - 1} values, inputNormalization.mean has ${FEATURE_COUNT}`,
+    );
+    upper[3] = -1;
+    expect(() => exportMlpToOnnx({ ...base, inputRange: { lower, upper } })).toThrow('inputRange.lower[3] is 0, above inputRange.upper[3] = -1');
+  });
+
   it('exports logistic regression (no hidden layer)', async () => {
     const exportSpec: MlpExportSpec = { ...spec(random, ['linear'], { kind: 'platt', a: 1, b: 0 }), layers: randomLayers(random, [FEATURE_COUNT, 1], ['linear']) };
     const output = await run(exportMlpToOnnx(exportSpec), input, FEATURE_COUNT);

@@ -6,7 +6,7 @@ import { attribute, BATCH_DIM, floatTensor, int64Tensor, node, serializeModel, t
 /**
  * Exports a trained MLP as one ONNX graph:
  *
- *   features [N, D] ─ [sign(x)·ln(1+|x|)] ─ (x − mean) / std ─ Gemm + activation … ─ logit [N, 1] ─ calibration ─ probability [N, 1]
+ *   features [N, D] ─ [min(max(x, lower), upper)] ─ [sign(x)·ln(1+|x|)] ─ (x − mean) / std ─ Gemm + activation … ─ logit [N, 1] ─ calibration ─ probability [N, 1]
  *
  * so the service feeds raw feature vectors and reads a calibrated probability, with nothing
  * to keep in step outside the file. The spec hash and feature names travel in metadata_props.
@@ -36,6 +36,8 @@ export type OnnxCalibration =
   | { readonly kind: 'none' };
 
 export interface MlpExportSpec {
+  /** Per-feature bounds the raw features are clipped to first (training/standardize.ts); default none. */
+  readonly inputRange?: { readonly lower: ArrayLike<number>; readonly upper: ArrayLike<number> };
   /** Applied to the raw features before normalisation (training/standardize.ts); default none. */
   readonly inputTransform?: InputTransform;
   readonly inputNormalization: { readonly mean: ArrayLike<number>; readonly std: ArrayLike<number> };
@@ -58,15 +60,23 @@ export function exportMlpToOnnx(spec: MlpExportSpec): Uint8Array {
     floatTensor('norm_mean', [width], spec.inputNormalization.mean),
     floatTensor('norm_std', [width], spec.inputNormalization.std),
   );
-  let transformed: string = MODEL_INPUT_NAME;
+  let clipped: string = MODEL_INPUT_NAME;
+  if (spec.inputRange !== undefined) {
+    // Max then Min with [D] bounds broadcast over rows: Clip takes only scalar bounds
+    // (onnx/docs/Operators.md#Clip), the bounds here differ per feature.
+    initializers.push(floatTensor('input_lower', [width], spec.inputRange.lower), floatTensor('input_upper', [width], spec.inputRange.upper));
+    nodes.push(node('Max', [MODEL_INPUT_NAME, 'input_lower'], ['input_above_lower']), node('Min', ['input_above_lower', 'input_upper'], ['input_clipped']));
+    clipped = 'input_clipped';
+  }
+  let transformed = clipped;
   if ((spec.inputTransform ?? 'none') === 'signed-log1p') {
     // sign(x) · ln(1 + |x|), in the order transformInputs computes it.
     initializers.push(floatTensor('log1p_one', [], [1]));
     nodes.push(
-      node('Abs', [MODEL_INPUT_NAME], ['input_abs']),
+      node('Abs', [clipped], ['input_abs']),
       node('Add', ['input_abs', 'log1p_one'], ['input_abs_plus_one']),
       node('Log', ['input_abs_plus_one'], ['input_log_magnitude']),
-      node('Sign', [MODEL_INPUT_NAME], ['input_sign']),
+      node('Sign', [clipped], ['input_sign']),
       node('Mul', ['input_sign', 'input_log_magnitude'], ['input_transformed']),
     );
     transformed = 'input_transformed';
@@ -111,7 +121,7 @@ export function exportMlpToOnnx(spec: MlpExportSpec): Uint8Array {
       [ONNX_METADATA_KEYS.featureNames]: JSON.stringify(metadata.featureNames),
       [ONNX_METADATA_KEYS.modelVersion]: metadata.modelVersion,
     },
-    docString: `MLP ${[width, ...spec.layers.map((l) => l.bias.length)].join('-')}, ${spec.inputTransform === 'signed-log1p' ? 'signed-log1p inputs, ' : ''}${spec.calibration.kind} calibration`,
+    docString: `MLP ${[width, ...spec.layers.map((l) => l.bias.length)].join('-')}, ${spec.inputRange === undefined ? '' : 'inputs clipped to the training range, '}${spec.inputTransform === 'signed-log1p' ? 'signed-log1p inputs, ' : ''}${spec.calibration.kind} calibration`,
   });
 }
 
@@ -215,6 +225,16 @@ function checkSpec(spec: MlpExportSpec): number {
   if (std.length !== width) throw new RangeError(`inputNormalization.std has ${std.length} values, inputNormalization.mean has ${width}`);
   checkFinite('inputNormalization.mean', mean);
   checkFinite('inputNormalization.std', std);
+  if (spec.inputRange !== undefined) {
+    const { lower, upper } = spec.inputRange;
+    if (lower.length !== width) throw new RangeError(`inputRange.lower has ${lower.length} values, inputNormalization.mean has ${width}`);
+    if (upper.length !== width) throw new RangeError(`inputRange.upper has ${upper.length} values, inputNormalization.mean has ${width}`);
+    checkFinite('inputRange.lower', lower);
+    checkFinite('inputRange.upper', upper);
+    for (let i = 0; i < width; i++) {
+      if (!(lower[i]! <= upper[i]!)) throw new RangeError(`inputRange.lower[${i}] is ${lower[i]}, above inputRange.upper[${i}] = ${upper[i]}`);
+    }
+  }
   for (let i = 0; i < width; i++) {
     if (!(std[i]! > 0)) throw new RangeError(`inputNormalization.std[${i}] is ${std[i]}, it must be above 0 (use 1 for a constant feature)`);
   }
