@@ -1,4 +1,5 @@
 import type { AuditAttributes, CrossingEvent, Lane } from '../../features/crossing-event.schema.ts';
+import type { CrossingRecord } from '../../store/history-store.ts';
 import type { Recommendation, Selection, ThresholdSource } from '../scoring/decide.ts';
 import type { Reason } from '../scoring/explain.ts';
 
@@ -38,6 +39,22 @@ export interface DecisionRecord {
 /** One occupant's audit attributes, in the event's occupant order. */
 export interface OccupantAudit extends AuditAttributes {
   readonly role: 'driver' | 'passenger';
+}
+
+/** The decision's copy of its crossing (hashed keys only): what the decision log keeps beside the score. */
+export type DecisionCrossing = Pick<DecisionRecord, 'crossingAt' | 'utcOffsetMinutes' | 'port' | 'lane' | 'vehicleKey' | 'vinKey' | 'travelerKeys' | 'driverIndex'>;
+
+export function decisionCrossingOf(crossing: CrossingRecord): DecisionCrossing {
+  return {
+    crossingAt: crossing.at,
+    utcOffsetMinutes: crossing.utcOffsetMinutes,
+    port: crossing.port,
+    lane: crossing.lane,
+    vehicleKey: crossing.vehicleKey,
+    vinKey: crossing.vinKey,
+    travelerKeys: crossing.travelers.map((t) => t.key),
+    driverIndex: crossing.travelers.findIndex((t) => t.isDriver),
+  };
 }
 
 export function auditOf(event: CrossingEvent): OccupantAudit[] {

@@ -6,7 +6,7 @@ import { toCrossingRecord, toHistoryQuery } from '../../store/crossing-record.ts
 import type { CrossingRecord, HistoryStore } from '../../store/history-store.ts';
 import type { IdentifierHasher } from '../../store/identifiers.ts';
 import type { AppliedDecision, DecisionLog, IdempotentReply } from '../decisions/decision-log.ts';
-import { auditOf, type DecisionRecord } from '../decisions/decision-record.ts';
+import { auditOf, decisionCrossingOf, type DecisionRecord } from '../decisions/decision-record.ts';
 import type { PortBudgets } from './budget-threshold.ts';
 import { decide } from './decide.ts';
 import { occlusionRows, reasonsFromScores } from './explain.ts';
@@ -67,14 +67,7 @@ export function createReferralService(deps: ReferralServiceDeps) {
       decision: {
         id: deps.newId(decidedAt),
         decidedAt,
-        crossingAt: crossing.at,
-        utcOffsetMinutes: crossing.utcOffsetMinutes,
-        port: crossing.port,
-        lane: crossing.lane,
-        vehicleKey: crossing.vehicleKey,
-        vinKey: crossing.vinKey,
-        travelerKeys: crossing.travelers.map((t) => t.key),
-        driverIndex: crossing.travelers.findIndex((t) => t.isDriver),
+        ...decisionCrossingOf(crossing),
         features,
         featureSpecHash: FEATURE_SPEC_HASH,
         modelVersion: model.version,

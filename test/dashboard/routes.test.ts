@@ -152,7 +152,7 @@ describe('a session', () => {
     const file = join(s.dir, 'tokens.json');
     const before = readFileSync(file, 'utf8');
     try {
-      writeTokenFile(file, revokeToken(readTokenFile(file), 'dashboard-test-oversight'));
+      writeTokenFile(file, revokeToken(readTokenFile(file), 'test-oversight'));
       s.app.tokens.reload();
       expect((await get('/v1/monitoring/performance', { cookie })).statusCode).toBe(401);
       expect((await get('/dashboard/accuracy', { cookie })).statusCode).toBe(303);

@@ -7,8 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { CrossingEvent } from '../../features/crossing-event.schema.ts';
 import { createRandom } from '../../lib/random.ts';
 import { buildApp } from '../../service/app.ts';
-import { ROLES, type Role } from '../../service/auth/roles.ts';
-import { addToken, createToken, emptyTokenFile, writeTokenFile, type TokenFile } from '../../service/auth/token-file.ts';
+import type { Role } from '../../service/auth/roles.ts';
 import { loadConfig } from '../../service/config.ts';
 import dashboardPlugin from '../../service/dashboard/dashboard.plugin.ts';
 import monitoringPlugin from '../../service/monitoring/monitoring.plugin.ts';
@@ -16,6 +15,7 @@ import type { ScoreReply } from '../../service/scoring/score.route.ts';
 import type { BiasInjection } from '../../training/simulator/audit.ts';
 import { DAY_MS, formatDate } from '../../training/simulator/ports.ts';
 import { simulate, type CrossingTruth, type SimulatedCrossing } from '../../training/simulator/simulate.ts';
+import { testServiceEnv, writeTokens } from '../service/helpers/test-app.ts';
 import { writeTestModel } from '../service/helpers/test-model.ts';
 
 /**
@@ -69,21 +69,8 @@ export interface SeededService {
 }
 
 const ROOT = join(import.meta.dirname, '../..');
-const TEST_ID_KEY = 'd5'.repeat(32);
 /** Crossings sent at once while seeding. */
 const SLICE = 32;
-
-async function writeTokens(path: string): Promise<Record<Role, string>> {
-  let file: TokenFile = emptyTokenFile();
-  const tokens = {} as Record<Role, string>;
-  for (const role of ROLES) {
-    const created = createToken(`dashboard-test-${role}`, role);
-    file = addToken(file, created.entry);
-    tokens[role] = created.token;
-  }
-  writeTokenFile(path, file);
-  return tokens;
-}
 
 export async function startSeededService(periods: readonly SeedPeriod[], options: { randomReferralRate?: number; budgets?: string } = {}): Promise<SeededService> {
   // A real SQLite file, on tmpfs where there is one: each acknowledged write is fsynced, which on
@@ -97,11 +84,7 @@ export async function startSeededService(periods: readonly SeedPeriod[], options
   if (!defaultModel) await writeTestModel(modelsDir, 'test-lr');
   const tokens = await writeTokens(join(dir, 'tokens.json'));
   const env = {
-    REFERRAL_DB: join(dir, 'referral.db'),
-    MODELS_DIR: modelsDir,
-    MODEL_VERSION: defaultModel ? 'default' : 'test-lr',
-    REFERRAL_TOKENS_FILE: join(dir, 'tokens.json'),
-    REFERRAL_ID_KEY: TEST_ID_KEY,
+    ...testServiceEnv(dir, { modelsDir, modelVersion: defaultModel ? 'default' : 'test-lr' }),
     RANDOM_REFERRAL_RATE: String(options.randomReferralRate ?? 0.05),
     REFERRAL_BUDGETS: options.budgets ?? '',
     LOG_LEVEL: 'warn',

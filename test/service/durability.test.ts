@@ -7,7 +7,7 @@ import type { OutcomeReply } from '../../service/outcomes/outcomes.route.ts';
 import type { ScoreReply } from '../../service/scoring/score.route.ts';
 import { freshCrossing } from './helpers/crossings.ts';
 import { startServerProcess, type ServerProcess } from './helpers/server-process.ts';
-import { TEST_ID_KEY, writeTokens } from './helpers/test-app.ts';
+import { testServiceEnv, writeTokens } from './helpers/test-app.ts';
 import { writeTestModel } from './helpers/test-model.ts';
 
 /**
@@ -31,13 +31,7 @@ beforeAll(async () => {
   await writeTestModel(join(dir, 'models'));
   const tokens = await writeTokens(join(dir, 'tokens.json'));
   officer = `Bearer ${tokens.officer}`;
-  env = {
-    REFERRAL_DB: join(dir, 'referral.db'),
-    MODELS_DIR: join(dir, 'models'),
-    MODEL_VERSION: 'test-lr',
-    REFERRAL_TOKENS_FILE: join(dir, 'tokens.json'),
-    REFERRAL_ID_KEY: TEST_ID_KEY,
-  };
+  env = testServiceEnv(dir);
 });
 
 afterAll(async () => {

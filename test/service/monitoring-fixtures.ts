@@ -13,7 +13,7 @@ import type { OccupantAudit } from '../../service/decisions/decision-record.ts';
 import type { CountedDecision, CountedOutcome } from '../../service/monitoring/decision-cells.ts';
 import monitoringPlugin from '../../service/monitoring/monitoring.plugin.ts';
 import type { UniformSource } from '../../service/scoring/random-selection.ts';
-import { TEST_ID_KEY, writeTokens } from './helpers/test-app.ts';
+import { testServiceEnv, writeTokens } from './helpers/test-app.ts';
 import { writeTestModel } from './helpers/test-model.ts';
 
 /**
@@ -84,11 +84,7 @@ export async function buildMonitoringTestApp(options: {
     await writeFile(join(dir, 'tokens.plain.json'), JSON.stringify(tokens));
   }
   const env = {
-    REFERRAL_DB: join(dir, 'referral.db'),
-    MODELS_DIR: modelsDir,
-    MODEL_VERSION: 'test-lr',
-    REFERRAL_TOKENS_FILE: tokensFile,
-    REFERRAL_ID_KEY: TEST_ID_KEY,
+    ...testServiceEnv(dir),
     RANDOM_REFERRAL_RATE: '0',
     ...options.env,
   };

@@ -1,7 +1,7 @@
 import { FEATURE_COUNT, FEATURE_SPEC_HASH } from '../../../features/feature-spec.ts';
 import type { CrossingRecord } from '../../../store/history-store.ts';
 import { uuidV7 } from '../../../service/decisions/decision-id.ts';
-import type { DecisionRecord } from '../../../service/decisions/decision-record.ts';
+import { decisionCrossingOf, type DecisionRecord } from '../../../service/decisions/decision-record.ts';
 
 /** A crossing of vehicle `vehicleKey` driven by `driverKey` at `at`, already hashed. */
 export function crossingRecord(at: number, vehicleKey = 'vehicle-1', driverKey = 'driver-1'): CrossingRecord {
@@ -22,14 +22,7 @@ export function decisionRecord(crossing: CrossingRecord, overrides: Partial<Deci
   return {
     id: uuidV7(crossing.at),
     decidedAt: crossing.at + 1000,
-    crossingAt: crossing.at,
-    utcOffsetMinutes: crossing.utcOffsetMinutes,
-    port: crossing.port,
-    lane: crossing.lane,
-    vehicleKey: crossing.vehicleKey,
-    vinKey: crossing.vinKey,
-    travelerKeys: crossing.travelers.map((t) => t.key),
-    driverIndex: 0,
+    ...decisionCrossingOf(crossing),
     features: Float32Array.from({ length: FEATURE_COUNT }, (_, i) => i / 4),
     featureSpecHash: FEATURE_SPEC_HASH,
     modelVersion: 'test-1',

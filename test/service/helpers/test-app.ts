@@ -49,6 +49,20 @@ export async function writeTokens(path: string): Promise<Record<Role, string>> {
   return tokens;
 }
 
+/**
+ * The service's environment for a test folder laid out as buildTestApp lays it out: the SQLite
+ * file, the tokens file and (unless `modelsDir` says otherwise) the model registry in `dir`.
+ */
+export function testServiceEnv(dir: string, options: { modelsDir?: string; modelVersion?: string } = {}): Record<string, string> {
+  return {
+    REFERRAL_DB: join(dir, 'referral.db'),
+    MODELS_DIR: options.modelsDir ?? join(dir, 'models'),
+    MODEL_VERSION: options.modelVersion ?? 'test-lr',
+    REFERRAL_TOKENS_FILE: join(dir, 'tokens.json'),
+    REFERRAL_ID_KEY: TEST_ID_KEY,
+  };
+}
+
 /** The real app on a temporary SQLite file, a real ONNX model and a tokens file; close() removes the folder. */
 export async function buildTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const reuse = options.dir !== undefined;
@@ -59,11 +73,7 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
   if (!reuse) await writeTestModel(modelsDir);
   const tokens = reuse ? ({} as Record<Role, string>) : await writeTokens(tokensFile);
   const env = {
-    REFERRAL_DB: dbPath,
-    MODELS_DIR: modelsDir,
-    MODEL_VERSION: 'test-lr',
-    REFERRAL_TOKENS_FILE: tokensFile,
-    REFERRAL_ID_KEY: TEST_ID_KEY,
+    ...testServiceEnv(dir),
     RANDOM_REFERRAL_RATE: '0',
     ...options.env,
   };
