@@ -25,7 +25,8 @@ export interface ImportOptions {
   /** Epoch ms the 5-minute future check compares against, fixed for the whole import. Default: now. */
   readonly now?: number;
   /**
-   * Valid lines per transaction. Default 1,000,000: each commit rewrites the last page of every
+   * Valid lines per transaction, at most (the first transactions are smaller: firstBatchSize).
+   * Default 1,000,000: each commit rewrites the last page of every
    * entity it touched (at 10M crossings a batch of 200k touched nearly every traveler's last page
    * for about one new row each), so larger batches write fewer pages per crossing: 50k → 200k
    * measured 2-3x faster at 2M crossings, 200k → 1M 1.7x faster at 10M (38k → 66k crossings/s,
@@ -33,6 +34,12 @@ export interface ImportOptions {
    * service is using, pass a smaller batch (its busy timeout is 5 s).
    */
   readonly batchSize?: number;
+  /**
+   * Valid lines in the first transaction; each next one doubles, up to `batchSize`
+   * (import-batches.ts rampedBatchSize: the writer starts after a small batch is parsed, not a full
+   * one). Default FIRST_IMPORT_BATCH_SIZE, or `batchSize` when smaller.
+   */
+  readonly firstBatchSize?: number;
   /** Parse on a worker thread while this one writes. Default true. */
   readonly workerThread?: boolean;
   readonly onRejected?: (line: RejectedLine) => void;
@@ -53,6 +60,7 @@ export interface ImportProgress {
 export type ImportResult = ImportProgress;
 
 export const DEFAULT_IMPORT_BATCH_SIZE = 1_000_000;
+export const FIRST_IMPORT_BATCH_SIZE = 16_384;
 
 /**
  * How import opens its database (store/sqlite/database.ts): NORMAL, since an interrupted import
@@ -66,6 +74,8 @@ export const IMPORT_DATABASE_OPTIONS = { synchronous: 'NORMAL', cacheSizeMiB: 30
 export async function importCrossings(options: ImportOptions): Promise<ImportResult> {
   const batchSize = options.batchSize ?? DEFAULT_IMPORT_BATCH_SIZE;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
+  const firstBatchSize = Math.min(batchSize, options.firstBatchSize ?? FIRST_IMPORT_BATCH_SIZE);
+  if (!Number.isInteger(firstBatchSize) || firstBatchSize < 1) throw new RangeError(`firstBatchSize must be a positive integer, got ${firstBatchSize}`);
   const now = options.now ?? Date.now();
   const started = performance.now();
   let lines = 0;
@@ -78,8 +88,8 @@ export async function importCrossings(options: ImportOptions): Promise<ImportRes
 
   const batches =
     options.workerThread === false
-      ? parseHere(options.path, options.identifierKey, now, batchSize)
-      : parseOnWorker({ path: options.path, identifierKey: options.identifierKey, now, batchSize, aheadBatches: 2 });
+      ? parseHere(options.path, options.identifierKey, now, batchSize, firstBatchSize)
+      : parseOnWorker({ path: options.path, identifierKey: options.identifierKey, now, batchSize, firstBatchSize, aheadBatches: 2 });
 
   const write = writePacked(options.store);
   for await (const batch of batches) {
@@ -94,8 +104,8 @@ export async function importCrossings(options: ImportOptions): Promise<ImportRes
 }
 
 /** Batches parsed on this thread, packed as the worker packs them (one code path for identifiers). */
-async function* parseHere(path: string, identifierKey: Buffer, now: number, batchSize: number): AsyncGenerator<ParsedBatch> {
-  yield* parseBatches(path, createCrossingLineParser(now), createEventPacker(createIdentifierHasher(identifierKey)), batchSize);
+async function* parseHere(path: string, identifierKey: Buffer, now: number, batchSize: number, firstBatchSize: number): AsyncGenerator<ParsedBatch> {
+  yield* parseBatches(path, createCrossingLineParser(now), createEventPacker(createIdentifierHasher(identifierKey)), batchSize, firstBatchSize);
 }
 
 /**

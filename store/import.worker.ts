@@ -15,6 +15,7 @@ export interface ImportWorkerData {
   readonly identifierKey: Uint8Array;
   readonly now: number;
   readonly batchSize: number;
+  readonly firstBatchSize: number;
   readonly aheadBatches: number;
 }
 
@@ -42,7 +43,7 @@ port.on('message', (message: WriterToWorker) => {
 async function run(): Promise<void> {
   const parse = createCrossingLineParser(data.now);
   const packer = createEventPacker(createIdentifierHasher(Buffer.from(data.identifierKey)));
-  for await (const batch of parseBatches(data.path, parse, packer, data.batchSize)) {
+  for await (const batch of parseBatches(data.path, parse, packer, data.batchSize, data.firstBatchSize)) {
     while (credits === 0) await new Promise<void>((resolve) => (wake = resolve));
     credits--;
     const message: WorkerToWriter = { type: 'batch', records: batch.records, rejected: batch.rejected, lastLine: batch.lastLine };

@@ -7,6 +7,7 @@ import type { CrossingEvent } from '../../features/crossing-event.schema.ts';
 import { toCrossingRecord, toHistoryQuery } from '../../store/crossing-record.ts';
 import { createSqliteHistoryStore } from '../../store/history-store.sqlite.ts';
 import { createIdentifierHasher } from '../../store/identifiers.ts';
+import { rampedBatchSize } from '../../store/import-batches.ts';
 import { importCrossings, type RejectedLine } from '../../store/import.ts';
 import { openDatabase } from '../../store/sqlite/database.ts';
 import { sampleCrossing } from '../fixtures/crossing-events.ts';
@@ -92,10 +93,46 @@ describe('importCrossings', () => {
     });
   }
 
+  for (const workerThread of [false, true]) {
+    it(`starts with firstBatchSize and doubles each batch up to batchSize, rejected lines not counted (worker: ${workerThread})`, async () => {
+      const store = createSqliteHistoryStore(openDatabase(join(dir, `store-${files++}.db`), { synchronous: 'OFF' }));
+      try {
+        const progress: number[] = [];
+        // 6 valid lines: batches of 1, 2, then up to 4 (3 left).
+        const result = await importCrossings({
+          path: mixedFile().path,
+          store,
+          identifierKey: key,
+          now: NOW,
+          batchSize: 4,
+          firstBatchSize: 1,
+          workerThread,
+          onProgress: (p) => progress.push(p.imported),
+        });
+        expect(result).toMatchObject({ imported: 6, rejected: 4 });
+        expect(progress).toEqual([1, 3, 6]);
+        expect(await store.countCrossings()).toBe(6);
+      } finally {
+        await store.close();
+      }
+    });
+  }
+
+  it('rampedBatchSize doubles from the first size and stops at the largest', () => {
+    expect(Array.from({ length: 8 }, (_, i) => rampedBatchSize(i, 16_384, 1_000_000))).toEqual([
+      16_384, 32_768, 65_536, 131_072, 262_144, 524_288, 1_000_000, 1_000_000,
+    ]);
+    expect(rampedBatchSize(2000, 3, 7)).toBe(7);
+    expect(rampedBatchSize(0, 5, 5)).toBe(5);
+  });
+
   it('refuses a batch size that is not a positive integer', async () => {
     const store = createSqliteHistoryStore(openDatabase(join(dir, `store-${files++}.db`)));
     await expect(importCrossings({ path: mixedFile().path, store, identifierKey: key, batchSize: 0 })).rejects.toThrow(
       'batchSize must be a positive integer, got 0',
+    );
+    await expect(importCrossings({ path: mixedFile().path, store, identifierKey: key, firstBatchSize: 2.5 })).rejects.toThrow(
+      'firstBatchSize must be a positive integer, got 2.5',
     );
     await store.close();
   });
