@@ -1,4 +1,5 @@
 import type { Random } from '../lib/random.ts';
+import { encodedWidth, encodeInputs, encodingTensors, type PiecewiseLinearEncoding } from './piecewise-linear.ts';
 import type { Tensorflow } from './tensorflow.ts';
 import type * as tfTypes from '@tensorflow/tfjs';
 
@@ -85,6 +86,8 @@ export interface MlpTrainingRun {
   /** Scores the validation logits; higher is better. */
   readonly validationScore: (logits: Float32Array) => number;
   readonly options: MlpOptions;
+  /** Applied to the rows before the first layer (piecewise-linear.ts); not trained. */
+  readonly encoding?: PiecewiseLinearEncoding | undefined;
   readonly random: Random;
   readonly onEpoch?: (report: EpochReport) => void;
 }
@@ -95,7 +98,10 @@ export async function trainMlp(run: MlpTrainingRun): Promise<TrainedMlp> {
   if (train.x.length !== n * width) throw new RangeError(`training matrix has ${train.x.length} values, expected ${n} × ${width}`);
   if (options.batchSize < 1 || options.maxEpochs < 1) throw new RangeError('batchSize and maxEpochs must be at least 1');
 
-  let layers = initialLayers(width, options.hiddenLayers, initialOutputBias(train), random.fork());
+  const encoding = run.encoding;
+  if (encoding !== undefined && encoding.inputSize !== width) throw new RangeError(`the encoding reads ${encoding.inputSize} features, the rows have ${width}`);
+  let layers = initialLayers(encoding === undefined ? width : encodedWidth(encoding), options.hiddenLayers, initialOutputBias(train), random.fork());
+  const encoded = encoding && encodingTensors(tf, encoding);
   const shuffle = random.fork();
   const x = tf.tensor2d(train.x, [n, width]);
   const y = tf.tensor1d(Float32Array.from(train.labels));
@@ -128,6 +134,7 @@ export async function trainMlp(run: MlpTrainingRun): Promise<TrainedMlp> {
 
   const forward = (input: tfTypes.Tensor2D): tfTypes.Tensor1D => {
     let h: tfTypes.Tensor2D = input;
+    if (encoded !== undefined) h = encodeInputs(tf, h, encoded);
     variables.forEach((v, i) => {
       const z = tf.add(tf.matMul(h, v.kernel), v.bias) as tfTypes.Tensor2D;
       h = layers[i]!.activation === 'relu' ? tf.relu(z) : z;
@@ -178,7 +185,7 @@ export async function trainMlp(run: MlpTrainingRun): Promise<TrainedMlp> {
       order.dispose();
 
       layers = readLayers(averages ?? variables, layers);
-      const score = run.validationScore(mlpLogits(tf, layers, run.validationX));
+      const score = run.validationScore(mlpLogits(tf, layers, run.validationX, encoding));
       const improved = score > best;
       if (improved) {
         best = score;
@@ -211,23 +218,26 @@ export async function trainMlp(run: MlpTrainingRun): Promise<TrainedMlp> {
       v.bias.dispose();
     }
     optimizer.dispose();
+    if (encoded !== undefined) for (const t of Object.values(encoded)) t.dispose();
   }
   return { layers: bestLayers, bestEpoch, epochs, stoppedEarly };
 }
 
-/** Output logits of the network for standardised rows, computed by tfjs in chunks. */
-export function mlpLogits(tf: Tensorflow, layers: readonly DenseLayer[], x: Float32Array): Float32Array {
-  const width = layers[0]!.inputSize;
+/** Output logits of the network for standardised rows (encoded first when it has an encoding), computed by tfjs in chunks. */
+export function mlpLogits(tf: Tensorflow, layers: readonly DenseLayer[], x: Float32Array, encoding?: PiecewiseLinearEncoding): Float32Array {
+  const width = encoding?.inputSize ?? layers[0]!.inputSize;
   const n = x.length / width;
   const out = new Float32Array(n);
   const chunk = 65_536;
   const kernels = layers.map((l) => tf.tensor2d(l.weights, [l.inputSize, l.outputSize]));
   const biases = layers.map((l) => tf.tensor1d(l.bias));
+  const encoded = encoding && encodingTensors(tf, encoding);
   try {
     for (let start = 0; start < n; start += chunk) {
       const rows = Math.min(chunk, n - start);
       const logits = tf.tidy(() => {
         let h = tf.tensor2d(x.subarray(start * width, (start + rows) * width), [rows, width]);
+        if (encoded !== undefined) h = encodeInputs(tf, h, encoded);
         layers.forEach((layer, i) => {
           const z = tf.add(tf.matMul(h, kernels[i]!), biases[i]!) as tfTypes.Tensor2D;
           h = layer.activation === 'relu' ? tf.relu(z) : z;
@@ -238,7 +248,7 @@ export function mlpLogits(tf: Tensorflow, layers: readonly DenseLayer[], x: Floa
       logits.dispose();
     }
   } finally {
-    for (const t of [...kernels, ...biases]) t.dispose();
+    for (const t of [...kernels, ...biases, ...(encoded === undefined ? [] : Object.values(encoded))]) t.dispose();
   }
   return out;
 }
@@ -293,22 +303,32 @@ function readLayers(
 }
 
 function expectedEpochRows(labels: Uint8Array, negativeShare: number): number {
+  if (negativeShare > 1) return labels.length * negativeShare;
   let positives = 0;
   for (const y of labels) positives += y;
   return positives + (labels.length - positives) * negativeShare;
 }
 
 /**
- * The rows an epoch visits, in a seeded random order: every positive, and each negative with
- * probability `negativeShare`. Fisher–Yates shuffle: the same seed visits the same rows in the
- * same order.
+ * The rows an epoch visits, in a seeded random order. With `negativeShare` at most 1: every
+ * positive, and each negative with probability `negativeShare`. Above 1 (a small training set
+ * under `negativeSampling: 'auto'`): every row `negativeShare` times on average (its whole part
+ * each, plus once more with the probability of its fraction), so an epoch is several passes.
+ * Fisher–Yates shuffle: the same seed visits the same rows in the same order.
  */
 export function epochRows(labels: Uint8Array, negativeShare: number, random: Random): Int32Array {
-  if (!(negativeShare > 0 && negativeShare <= 1)) throw new RangeError(`negativeSampling must be in (0, 1], got ${negativeShare}`);
-  const picked = new Int32Array(labels.length);
+  if (!(negativeShare > 0 && Number.isFinite(negativeShare))) throw new RangeError(`negativeSampling must be a positive number, got ${negativeShare}`);
+  const passes = negativeShare > 1 ? Math.floor(negativeShare) : 0;
+  const extra = negativeShare > 1 ? negativeShare - passes : 0;
+  const picked = new Int32Array(negativeShare > 1 ? labels.length * (passes + 1) : labels.length);
   let n = 0;
   for (let i = 0; i < labels.length; i++) {
-    if (labels[i] === 1 || negativeShare === 1 || random.next() < negativeShare) picked[n++] = i;
+    if (passes > 0) {
+      for (let k = 0; k < passes; k++) picked[n++] = i;
+      if (extra > 0 && random.next() < extra) picked[n++] = i;
+    } else if (labels[i] === 1 || negativeShare === 1 || random.next() < negativeShare) {
+      picked[n++] = i;
+    }
   }
   const order = picked.slice(0, n);
   for (let i = n - 1; i > 0; i--) {

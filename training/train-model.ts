@@ -5,6 +5,7 @@ import { classWeightedSampleWeights, type ClassWeighting } from './class-weights
 import type { LabelledTable } from './labelled-table.ts';
 import { fitLogisticRegression, logisticLogits, type LogisticModel } from './logistic-regression.ts';
 import { mergeEnsemble } from './ensemble.ts';
+import { encodedWidth, fitPiecewiseLinearEncoding, type InputEncoding, type PiecewiseLinearEncoding } from './piecewise-linear.ts';
 import { mlpLogits, trainMlp, type DenseLayer, type EpochReport, type MlpOptions, type TrainedMlp } from './mlp.ts';
 import {
   clipInputs,
@@ -48,9 +49,12 @@ export interface TrainingConfig
   /** Networks trained from different seeds and averaged (as one wider network: training/ensemble.ts). */
   readonly ensembleSize: number;
   /**
-   * Share of negative rows visited per epoch, drawn afresh each epoch (1: all), or `auto`:
-   * as many as AUTO_NEGATIVES_PER_EPOCH negatives per epoch, so an epoch costs about the same on
-   * a million rows as on a quarter of a million (training/mlp.ts, negative downsampling).
+   * Share of negative rows visited per epoch, drawn afresh each epoch (1: all), or `auto`: an
+   * epoch visits AUTO_NEGATIVES_PER_EPOCH negatives, a fresh share of them on a larger training
+   * part (training/mlp.ts, negative downsampling), several passes over every row of a smaller one
+   * (epochRows; at most AUTO_MAX_PASSES_PER_EPOCH). An epoch is then about the same number of steps at any size, so patience means
+   * the same amount of training: on 100k-row sets (65k training rows, 130 positives) an epoch of
+   * one pass was often stopped at epoch 1, the validation AUC-PR of 30 positives being noisy.
    */
   readonly negativeSampling: number | 'auto';
   /** L2 penalty of the logistic-regression baseline (on standardised features). */
@@ -59,10 +63,22 @@ export interface TrainingConfig
   readonly inputClipping: InputClipping;
   /** Applied to the (clipped) raw features before standardisation, in training and in the ONNX graph (standardize.ts). */
   readonly inputTransform: InputTransform;
+  /**
+   * `piecewise-linear`: the standardised inputs are encoded by training-quantile bins before the
+   * network (training/piecewise-linear.ts), in training and in the ONNX graph; `none`: fed as they are.
+   */
+  readonly inputEncoding: InputEncoding;
+  /** Quantile bins per feature of the piecewise-linear encoding (fewer for features with fewer distinct values). */
+  readonly encodingBins: number;
 }
 
 /** Negatives an epoch visits under `negativeSampling: 'auto'`. */
 export const AUTO_NEGATIVES_PER_EPOCH = 250_000;
+/**
+ * At most this many passes per epoch under `auto`: a few thousand rows (tests, a new port's first
+ * weeks) would otherwise pass a hundred times between two validations.
+ */
+export const AUTO_MAX_PASSES_PER_EPOCH = 4;
 
 export const DEFAULT_TRAINING_CONFIG: TrainingConfig = {
   hiddenLayers: [32, 16],
@@ -83,6 +99,8 @@ export const DEFAULT_TRAINING_CONFIG: TrainingConfig = {
   baselineL2: 1,
   inputClipping: 'training-range',
   inputTransform: 'none',
+  inputEncoding: 'piecewise-linear',
+  encodingBins: 16,
 };
 
 /** What early stopping watches on the validation slice: higher is better. */
@@ -95,6 +113,8 @@ export interface TrainedModel {
   /** The bounds raw features are clipped to (undefined: no clipping). */
   readonly inputRange: InputRange | undefined;
   readonly standardization: Standardization;
+  /** Applied to the standardised rows before the network (inputEncoding 'piecewise-linear'). */
+  readonly encoding: PiecewiseLinearEncoding | undefined;
   readonly layers: readonly DenseLayer[];
   readonly calibration: Calibration;
   /** Per ensemble member (one unless ensembleSize > 1): its epochs and where early stopping left it. */
@@ -155,7 +175,10 @@ export async function trainReferralModel(run: TrainingRun): Promise<TrainedModel
 
   const negativeSampling = resolveNegativeSampling(config.negativeSampling, trainLabels);
   if (negativeSampling < 1) log(`negative sampling: each epoch visits every positive and a fresh ${(negativeSampling * 100).toFixed(1)} % of negatives`);
+  if (negativeSampling > 1) log(`small training set: each epoch passes over it ${negativeSampling.toFixed(2)} times`);
 
+  const encoding = config.inputEncoding === 'piecewise-linear' ? fitPiecewiseLinearEncoding(trainX, width, config.encodingBins) : undefined;
+  if (encoding) log(`piecewise-linear encoding: ${width} features → ${encodedWidth(encoding)} inputs`);
   const mlpStarted = performance.now();
   const random = createRandom(config.seed);
   const members: TrainedMlp[] = [];
@@ -172,6 +195,7 @@ export async function trainReferralModel(run: TrainingRun): Promise<TrainedModel
         return run.validationScore(calibrateAll(calibration, logits), validationLabels, validationWeights);
       },
       options: { ...config, negativeSampling },
+      encoding,
       // Each member its own stream: other initial weights, other batch order.
       random: random.fork(),
       onEpoch: (e) =>
@@ -186,9 +210,9 @@ export async function trainReferralModel(run: TrainingRun): Promise<TrainedModel
   const layers = mergeEnsemble(members.map((m) => m.layers));
   const mlpSeconds = (performance.now() - mlpStarted) / 1000;
 
-  const calibration = fitCalibration(config.calibration, mlpLogits(tf, layers, validationX), validationLabels, validationWeights);
-  const holdoutScores = calibrateAll(calibration, mlpLogits(tf, layers, holdoutX));
-  const trainingScores = calibrateAll(calibration, mlpLogits(tf, layers, trainX));
+  const calibration = fitCalibration(config.calibration, mlpLogits(tf, layers, validationX, encoding), validationLabels, validationWeights);
+  const holdoutScores = calibrateAll(calibration, mlpLogits(tf, layers, holdoutX, encoding));
+  const trainingScores = calibrateAll(calibration, mlpLogits(tf, layers, trainX, encoding));
 
   const baselineStarted = performance.now();
   const baselineModel = fitLogisticRegression(trainX, width, trainLabels, trainWeights, { l2: config.baselineL2 });
@@ -208,6 +232,7 @@ export async function trainReferralModel(run: TrainingRun): Promise<TrainedModel
     split,
     inputRange,
     standardization,
+    encoding,
     layers,
     calibration,
     members: members.map((m) => ({ epochs: m.epochs, bestEpoch: m.bestEpoch, stoppedEarly: m.stoppedEarly })),
@@ -230,6 +255,7 @@ function checkConfig(config: TrainingConfig): void {
   positiveInteger('batchSize', config.batchSize);
   positiveInteger('patience', config.patience);
   positiveInteger('ensembleSize', config.ensembleSize);
+  positiveInteger('encodingBins', config.encodingBins);
   if (!(config.learningRate > 0)) throw new RangeError(`learningRate must be above 0 (got ${config.learningRate})`);
   if (!(config.l2 >= 0)) throw new RangeError(`l2 must be 0 or more (got ${config.l2})`);
   if (!(config.targetReferralRate > 0 && config.targetReferralRate < 1)) {
@@ -241,7 +267,7 @@ function resolveNegativeSampling(setting: number | 'auto', labels: Uint8Array): 
   if (setting !== 'auto') return setting;
   let negatives = 0;
   for (const y of labels) negatives += 1 - y;
-  return Math.min(1, AUTO_NEGATIVES_PER_EPOCH / negatives);
+  return negatives === 0 ? 1 : Math.min(AUTO_MAX_PASSES_PER_EPOCH, AUTO_NEGATIVES_PER_EPOCH / negatives);
 }
 
 function parseInstant(name: string, text: string | undefined): number | undefined {

@@ -22,9 +22,10 @@ import {
   UsageError,
 } from './cli-args.ts';
 import { RECORDED_DATA_CAVEAT, SIMULATED_DATA_CAVEAT } from './model-card-text.ts';
+import { INPUT_ENCODINGS } from './piecewise-linear.ts';
 import { INPUT_CLIPPINGS, INPUT_TRANSFORMS } from './standardize.ts';
 import { trainAndWriteModel, type TrainCommand } from './train-command.ts';
-import { AUTO_NEGATIVES_PER_EPOCH, DEFAULT_TRAINING_CONFIG as D } from './train-model.ts';
+import { AUTO_MAX_PASSES_PER_EPOCH, AUTO_NEGATIVES_PER_EPOCH, DEFAULT_TRAINING_CONFIG as D } from './train-model.ts';
 
 const USAGE = `usage: npm run train -- --data FILE.csv --out models/VERSION [options]
 
@@ -41,7 +42,8 @@ const USAGE = `usage: npm run train -- --data FILE.csv --out models/VERSION [opt
   --l2 X                       L2 penalty on weights (default ${D.l2})
   --weight-averaging X         per-step decay of the weight average that is validated and exported (default ${D.weightAveraging}; 0 off)
   --negative-sampling X        share of negative rows each epoch visits, fresh each epoch, or auto
-                               (${AUTO_NEGATIVES_PER_EPOCH} negatives per epoch at most; default ${D.negativeSampling})
+                               (auto: an epoch visits ${AUTO_NEGATIVES_PER_EPOCH} negatives, a fresh share of them on a larger
+                               training part, up to ${AUTO_MAX_PASSES_PER_EPOCH} passes over a smaller one; default ${D.negativeSampling})
   --seed N                     seed for initialisation and batch order (default ${D.seed})
   --class-weighting W          ${CLASS_WEIGHTINGS.join(' | ')} (default ${D.classWeighting})
   --calibration C              ${CALIBRATION_METHODS.join(' | ')} (default ${D.calibration}), fitted on the validation slice
@@ -49,6 +51,9 @@ const USAGE = `usage: npm run train -- --data FILE.csv --out models/VERSION [opt
                                range it spans in the training part, in training and inside the ONNX graph
   --input-transform T          ${INPUT_TRANSFORMS.join(' | ')} (default ${D.inputTransform}): applied to raw features before
                                standardisation, in training and inside the ONNX graph
+  --input-encoding E           ${INPUT_ENCODINGS.join(' | ')} (default ${D.inputEncoding}): encode each standardised feature by
+                               its training-quantile bins before the network, in training and inside the ONNX graph
+  --encoding-bins N            quantile bins per feature of the piecewise-linear encoding (default ${D.encodingBins})
   --holdout-fraction X         latest share of rows held out for evaluation (default ${D.holdoutFraction})
   --validation-fraction X      share of rows before the holdout for early stopping and calibration (default ${D.validationFraction})
   --holdout-from DATE          holdout = rows at or after DATE (instead of --holdout-fraction)
@@ -78,6 +83,8 @@ async function main(): Promise<void> {
     calibration: { type: 'string' },
     'input-clipping': { type: 'string' },
     'input-transform': { type: 'string' },
+    'input-encoding': { type: 'string' },
+    'encoding-bins': { type: 'string' },
     'holdout-fraction': { type: 'string' },
     'validation-fraction': { type: 'string' },
     'holdout-from': { type: 'string' },
@@ -134,6 +141,8 @@ async function main(): Promise<void> {
       baselineL2: D.baselineL2,
       inputClipping: choiceFlag('input-clipping', values['input-clipping'], INPUT_CLIPPINGS, D.inputClipping),
       inputTransform: choiceFlag('input-transform', values['input-transform'], INPUT_TRANSFORMS, D.inputTransform),
+      inputEncoding: choiceFlag('input-encoding', values['input-encoding'], INPUT_ENCODINGS, D.inputEncoding),
+      encodingBins: integerFlag('encoding-bins', values['encoding-bins'], D.encodingBins, 1),
     },
   };
   const result = await trainAndWriteModel(command, (line) => process.stderr.write(`${line}\n`));

@@ -12,6 +12,7 @@ import { evaluateScores, groupEvaluations, thresholdAtReferralRate } from './eva
 import { GOLDEN_FILE, pickGoldenRows } from './golden-rows.ts';
 import type { LabelledTable } from './labelled-table.ts';
 import { describeArchitecture } from './mlp.ts';
+import { encodedWidth } from './piecewise-linear.ts';
 import { assertOnnxParity, type ParityResult } from './onnx-parity.ts';
 import { buildReference } from './reference.ts';
 import { selectRows, selectValues } from './standardize.ts';
@@ -53,6 +54,7 @@ export async function writeTrainedModel(trained: TrainedModel, table: LabelledTa
     inputRange: trained.inputRange,
     inputTransform: config.inputTransform,
     inputNormalization: { mean: trained.standardization.mean, std: trained.standardization.scale },
+    inputEncoding: trained.encoding,
     layers: trained.layers,
     calibration: trained.calibration,
     metadata: { modelVersion: output.version, featureSpecHash: FEATURE_SPEC_HASH, featureNames: FEATURE_NAMES },
@@ -75,7 +77,8 @@ export async function writeTrainedModel(trained: TrainedModel, table: LabelledTa
   const trainingRows = split.train;
   let trainingPositives = 0;
   for (const r of trainingRows) trainingPositives += table.labels[r]! * table.weights[r]!;
-  const memberShape = [FEATURE_COUNT, ...config.hiddenLayers, 1].join('-');
+  const encoding = trained.encoding;
+  const memberShape = [encoding === undefined ? FEATURE_COUNT : encodedWidth(encoding), ...config.hiddenLayers, 1].join('-');
   const network =
     config.ensembleSize > 1
       ? `tfjs ensemble: mean logit of ${config.ensembleSize} MLPs ${memberShape} (ReLU), exported as one ${describeArchitecture(trained.layers)} network`
@@ -84,6 +87,7 @@ export async function writeTrainedModel(trained: TrainedModel, table: LabelledTa
     ...(trained.inputRange === undefined ? [] : ['inputs clipped to their training range']),
     ...(config.inputTransform === 'signed-log1p' ? ['sign(x)·ln(1+|x|)'] : []),
     'standardised',
+    ...(encoding === undefined ? [] : [`piecewise-linear encoded into ${encodedWidth(encoding)} inputs (training quantile bins)`]),
   ].join(', ');
   const architecture = `${network}, ${inputSteps}, ${calibrationName(trained.calibration.kind)} calibration`;
 
@@ -148,6 +152,8 @@ function trainingRecord(trained: TrainedModel, parity: ParityResult): Record<str
       ? {}
       : { inputRange: { lower: Array.from(trained.inputRange.lower), upper: Array.from(trained.inputRange.upper) } }),
     inputTransform: c.inputTransform,
+    inputEncoding: c.inputEncoding,
+    ...(trained.encoding === undefined ? {} : { encodingBins: c.encodingBins, encodedInputs: encodedWidth(trained.encoding) }),
     hiddenLayers: c.hiddenLayers,
     activation: 'relu',
     optimizer: 'adam',

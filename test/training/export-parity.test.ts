@@ -98,25 +98,33 @@ describe('training and export', () => {
 
   it('refuses an export that does not reproduce the trained scores, naming the row and both values', async () => {
     const { tf } = await loadTensorflow();
-    // The exported graph with one weight nudged: the trainer's scores no longer match.
-    const nudged = platt.layers.map((l, k) => (k === 0 ? { ...l, weights: l.weights.map((w, i) => (i === 0 ? w + 0.5 : w)) } : l));
+    // The exported graph with the logit's bias nudged (a hidden weight may feed a unit that no
+    // holdout row activates): the trainer's scores no longer match.
+    const last = platt.layers.length - 1;
+    const nudged = platt.layers.map((l, k) => (k === last ? { ...l, bias: l.bias.map((b) => b + 0.5) } : l));
     const onnx = exportMlpToOnnx({
       inputNormalization: { mean: platt.standardization.mean, std: platt.standardization.scale },
+      inputEncoding: platt.encoding,
       layers: nudged,
       calibration: platt.calibration,
       metadata: { modelVersion: 'nudged', featureSpecHash: FEATURE_SPEC_HASH, featureNames: FEATURE_NAMES },
     });
     const holdout = selectRows(table.features, FEATURE_COUNT, platt.split.holdout);
-    const expected = calibrateAll(platt.calibration, mlpLogits(tf, platt.layers, standardizeRows(table.features, FEATURE_COUNT, platt.split.holdout, platt.standardization)));
+    const expected = calibrateAll(platt.calibration, mlpLogits(tf, platt.layers, standardizeRows(table.features, FEATURE_COUNT, platt.split.holdout, platt.standardization), platt.encoding));
     await expect(assertOnnxParity(onnx, holdout, expected)).rejects.toThrow(ParityError);
     await expect(assertOnnxParity(onnx, holdout, expected)).rejects.toThrow(/row \d+ of \d+ holdout rows scores .* in onnxruntime and .* in tfjs \+ calibration/);
   }, 60_000);
 
-  it('keeps parity with isotonic calibration and with no hidden layer', async () => {
-    for (const config of [{ ...QUICK_CONFIG, calibration: 'isotonic' as const }, { ...QUICK_CONFIG, hiddenLayers: [] }]) {
+  it('keeps parity with isotonic calibration, with no hidden layer, and with the piecewise-linear encoding (alone and in an ensemble)', async () => {
+    for (const config of [
+      { ...QUICK_CONFIG, calibration: 'isotonic' as const },
+      { ...QUICK_CONFIG, hiddenLayers: [] },
+      { ...QUICK_CONFIG, inputEncoding: 'piecewise-linear' as const, encodingBins: 8 },
+      { ...QUICK_CONFIG, inputEncoding: 'piecewise-linear' as const, encodingBins: 4, ensembleSize: 2 },
+    ]) {
       const trained = await train(config);
       const written = await writeTrainedModel(trained, table, {
-        out: join(folder, `m-${config.calibration}-${config.hiddenLayers.length}`),
+        out: join(folder, `m-${config.calibration}-${config.hiddenLayers.length}-${config.inputEncoding}-${config.ensembleSize}`),
         version: 'm2',
         name: 'test model',
         dataSource: 'synthetic',
@@ -126,6 +134,12 @@ describe('training and export', () => {
       });
       expect(written.parity.maxAbsoluteDifference).toBeLessThanOrEqual(1e-5);
       expect(written.card.modelDetails.architecture).toContain(config.calibration === 'isotonic' ? 'isotonic' : 'Platt');
+      if (config.inputEncoding === 'piecewise-linear') {
+        // One encoding in front, whatever the number of members: the network reads its columns.
+        expect(trained.encoding).toBeDefined();
+        expect(trained.layers[0]!.inputSize).toBe(trained.encoding!.feature.length);
+        expect(written.card.modelDetails.architecture).toContain('piecewise-linear encoded');
+      }
     }
   }, 120_000);
 });

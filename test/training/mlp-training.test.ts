@@ -28,8 +28,23 @@ describe('epochRows (negative sampling)', () => {
     expect(Array.from(first).sort()).not.toEqual(Array.from(second).sort());
   });
 
-  it('refuses a share outside (0, 1]', () => {
-    expect(() => epochRows(labels, 0, createRandom(1))).toThrow(/negativeSampling must be in \(0, 1\]/);
+  it('passes over every row the share times on average when the share is above 1 (a small set under auto)', () => {
+    const small = Uint8Array.from({ length: 1000 }, (_, i) => (i % 100 === 0 ? 1 : 0));
+    const epoch = epochRows(small, 2.5, createRandom(6));
+    const visits = new Map<number, number>();
+    for (const i of epoch) visits.set(i, (visits.get(i) ?? 0) + 1);
+    // Every row 2 or 3 times: its whole part, and once more with probability 0.5.
+    expect(visits.size).toBe(1000);
+    for (const count of visits.values()) expect([2, 3]).toContain(count);
+    // 1 000 × 2.5 = 2 500; the binomial standard deviation of the extra visits is about 16.
+    expect(epoch.length).toBeGreaterThan(2500 - 80);
+    expect(epoch.length).toBeLessThan(2500 + 80);
+    expect(Array.from(epochRows(small, 2, createRandom(6))).length).toBe(2000);
+  });
+
+  it('refuses a share that is not a positive number', () => {
+    expect(() => epochRows(labels, 0, createRandom(1))).toThrow(/negativeSampling must be a positive number, got 0/);
+    expect(() => epochRows(labels, Number.POSITIVE_INFINITY, createRandom(1))).toThrow(/negativeSampling must be a positive number/);
   });
 });
 

@@ -1,12 +1,13 @@
 import { MODEL_INPUT_NAME, MODEL_OUTPUT_NAME, ONNX_METADATA_KEYS } from '../../models/model-contract.ts';
 import { OnnxDataType, type OnnxNode, type OnnxTensor } from '../../models/onnx-proto.ts';
+import type { PiecewiseLinearEncoding } from '../piecewise-linear.ts';
 import type { InputTransform } from '../standardize.ts';
 import { attribute, BATCH_DIM, floatTensor, int64Tensor, node, serializeModel, tensorType, valueInfo } from './graph-builder.ts';
 
 /**
  * Exports a trained MLP as one ONNX graph:
  *
- *   features [N, D] ─ [min(max(x, lower), upper)] ─ [sign(x)·ln(1+|x|)] ─ (x − mean) / std ─ Gemm + activation … ─ logit [N, 1] ─ calibration ─ probability [N, 1]
+ *   features [N, D] ─ [min(max(x, lower), upper)] ─ [sign(x)·ln(1+|x|)] ─ (x − mean) / std ─ [piecewise-linear encoding] ─ Gemm + activation … ─ logit [N, 1] ─ calibration ─ probability [N, 1]
  *
  * so the service feeds raw feature vectors and reads a calibrated probability, with nothing
  * to keep in step outside the file. The spec hash and feature names travel in metadata_props.
@@ -41,6 +42,8 @@ export interface MlpExportSpec {
   /** Applied to the raw features before normalisation (training/standardize.ts); default none. */
   readonly inputTransform?: InputTransform;
   readonly inputNormalization: { readonly mean: ArrayLike<number>; readonly std: ArrayLike<number> };
+  /** Applied to the normalised features before the first layer (training/piecewise-linear.ts); default none. */
+  readonly inputEncoding?: PiecewiseLinearEncoding | undefined;
   /** First layer D → h1, …, last layer → 1 (the logit). None hidden is logistic regression. */
   readonly layers: readonly DenseLayer[];
   readonly calibration: OnnxCalibration;
@@ -85,6 +88,29 @@ export function exportMlpToOnnx(spec: MlpExportSpec): Uint8Array {
 
   let previous = 'normalized';
   let inputs = width;
+  if (spec.inputEncoding !== undefined) {
+    // (x[feature] − lower) · scale − 0.5, clipped to [−0.5, 0.5]: the float32 operations of
+    // encodeInputs in the same order, so onnxruntime and tfjs agree to the bit. Clip takes scalar
+    // bounds as inputs from opset 11 on.
+    const e = spec.inputEncoding;
+    const columns = e.feature.length;
+    initializers.push(
+      int64Tensor('encoding_feature', [columns], Array.from(e.feature)),
+      floatTensor('encoding_lower', [columns], e.lower),
+      floatTensor('encoding_scale', [columns], e.scale),
+      floatTensor('encoding_half', [], [0.5]),
+      floatTensor('encoding_low', [], [-0.5]),
+    );
+    nodes.push(
+      node('Gather', ['normalized', 'encoding_feature'], ['encoding_picked'], [attribute.int('axis', 1)]),
+      node('Sub', ['encoding_picked', 'encoding_lower'], ['encoding_offset']),
+      node('Mul', ['encoding_offset', 'encoding_scale'], ['encoding_position']),
+      node('Sub', ['encoding_position', 'encoding_half'], ['encoding_centred']),
+      node('Clip', ['encoding_centred', 'encoding_low', 'encoding_half'], ['encoded']),
+    );
+    previous = 'encoded';
+    inputs = columns;
+  }
   spec.layers.forEach((layer, k) => {
     const units = layer.bias.length;
     const last = k === spec.layers.length - 1;
@@ -121,7 +147,7 @@ export function exportMlpToOnnx(spec: MlpExportSpec): Uint8Array {
       [ONNX_METADATA_KEYS.featureNames]: JSON.stringify(metadata.featureNames),
       [ONNX_METADATA_KEYS.modelVersion]: metadata.modelVersion,
     },
-    docString: `MLP ${[width, ...spec.layers.map((l) => l.bias.length)].join('-')}, ${spec.inputRange === undefined ? '' : 'inputs clipped to the training range, '}${spec.inputTransform === 'signed-log1p' ? 'signed-log1p inputs, ' : ''}${spec.calibration.kind} calibration`,
+    docString: `MLP ${[width, ...spec.layers.map((l) => l.bias.length)].join('-')}, ${spec.inputRange === undefined ? '' : 'inputs clipped to the training range, '}${spec.inputTransform === 'signed-log1p' ? 'signed-log1p inputs, ' : ''}${spec.inputEncoding === undefined ? '' : 'piecewise-linear encoded inputs, '}${spec.calibration.kind} calibration`,
   });
 }
 
@@ -241,8 +267,21 @@ function checkSpec(spec: MlpExportSpec): number {
   const names = spec.metadata.featureNames;
   if (names.length !== width) throw new RangeError(`metadata.featureNames has ${names.length} names, inputNormalization.mean has ${width} values`);
 
-  if (spec.layers.length === 0) throw new RangeError('layers is empty: at least one layer must produce the logit');
   let inputs = width;
+  if (spec.inputEncoding !== undefined) {
+    const { feature, lower, scale, inputSize } = spec.inputEncoding;
+    if (inputSize !== width) throw new RangeError(`inputEncoding reads ${inputSize} features, inputNormalization.mean has ${width}`);
+    if (feature.length === 0 || lower.length !== feature.length || scale.length !== feature.length) {
+      throw new RangeError(`inputEncoding has ${feature.length} columns, ${lower.length} lower edges and ${scale.length} scales: they must be equal and above 0`);
+    }
+    feature.forEach((f, j) => {
+      if (!(Number.isInteger(f) && f >= 0 && f < width)) throw new RangeError(`inputEncoding.feature[${j}] is ${f}, not a feature index below ${width}`);
+    });
+    checkFinite('inputEncoding.lower', lower);
+    checkFinite('inputEncoding.scale', scale);
+    inputs = feature.length;
+  }
+  if (spec.layers.length === 0) throw new RangeError('layers is empty: at least one layer must produce the logit');
   spec.layers.forEach((layer, k) => {
     const units = layer.bias.length;
     if (units === 0) throw new RangeError(`layers[${k}].bias is empty`);
