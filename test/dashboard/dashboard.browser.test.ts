@@ -25,7 +25,8 @@ const ARTIFACTS = join(import.meta.dirname, '../../test-artifacts/dashboard');
 const BIAS = { attribute: 'citizenship', value: 'GTM', strength: 1 } as const;
 
 const PERIODS: readonly SeedPeriod[] = [
-  { name: 'biased', seed: 20_260_101, vehicles: 700, startDaysAgo: 24, days: 8, baseRate: 0.02, injectBias: BIAS },
+  // Both start on a Monday (seeded-service.ts), a fortnight apart: 26 − 12 is a multiple of 7.
+  { name: 'biased', seed: 20_260_101, vehicles: 700, startDaysAgo: 26, days: 8, baseRate: 0.02, injectBias: BIAS },
   { name: 'unbiased', seed: 20_260_202, vehicles: 700, startDaysAgo: 12, days: 8, baseRate: 0.02, injectBias: null },
 ];
 

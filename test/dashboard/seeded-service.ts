@@ -36,7 +36,7 @@ export interface SeedPeriod {
   readonly name: string;
   readonly seed: number;
   readonly vehicles: number;
-  /** First simulated local day, days before today (UTC). */
+  /** First simulated local day: the Monday on or before this many days before today (UTC). */
   readonly startDaysAgo: number;
   readonly days: number;
   readonly baseRate: number;
@@ -132,9 +132,20 @@ export async function startSeededService(periods: readonly SeedPeriod[], options
   };
 }
 
+/**
+ * The Monday on or before `day` (days since the epoch; day 4, 1970-01-05, was a Monday). Seeded
+ * periods start on a Monday, so the simulator's weekly traffic shapes fall on the same weekdays on
+ * every run: started on whatever weekday the test ran, a seed's crossings, the model's scores and
+ * so the fairness figures changed from one day to the next (the run of 2026-11-25 flagged a group
+ * on the unbiased seed that the runs of 2026-11-24 did not).
+ */
+export function mondayOnOrBefore(day: number): number {
+  return day - ((((day - 4) % 7) + 7) % 7);
+}
+
 async function seedPeriod(app: FastifyInstance, officerToken: string, period: SeedPeriod): Promise<SeededPeriod> {
   const today = Math.floor(Date.now() / DAY_MS);
-  const startDay = today - period.startDaysAgo;
+  const startDay = mondayOnOrBefore(today - period.startDaysAgo);
   const headers = { authorization: `Bearer ${officerToken}`, 'content-type': 'application/json' };
   // Through the routes themselves (validation, auth, scoring, the decision log's durable commit),
   // injected rather than sent over a socket: the same requests at a third of the cost. The browser
