@@ -50,6 +50,8 @@ export interface MlpOptions {
    * downsampling", He et al., "Practical lessons from predicting clicks on ads at Facebook",
    * ADKDD 2014). It tilts the class balance like a positive weight of 1/share; the calibration
    * fitted afterwards on the untouched validation slice maps the output back to a probability.
+   * Above 1, every row (positives too) is visited that many times per epoch on average, so the
+   * class balance is the data's (epochRows).
    */
   readonly negativeSampling: number;
 }
