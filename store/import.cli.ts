@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createSqliteHistoryStore } from './history-store.sqlite.ts';
 import { resolveIdentifierKey } from './identifiers.ts';
-import { DEFAULT_IMPORT_BATCH_SIZE, IMPORT_DATABASE_OPTIONS, importCrossings, type ImportProgress } from './import.ts';
+import { DEFAULT_IMPORT_BATCH_SIZE, FIRST_IMPORT_BATCH_SIZE, IMPORT_DATABASE_OPTIONS, importCrossings, type ImportProgress } from './import.ts';
 import { databasePathFromEnv, openDatabase } from './sqlite/database.ts';
 
 /**
@@ -13,7 +13,8 @@ import { databasePathFromEnv, openDatabase } from './sqlite/database.ts';
  */
 const USAGE = `usage: npm run import -- FILE.ndjson [--db PATH] [--batch-size N]
   --db PATH         SQLite file (default: $REFERRAL_DB or data/referral.db)
-  --batch-size N    valid lines per transaction (default ${DEFAULT_IMPORT_BATCH_SIZE})
+  --batch-size N    valid lines per transaction, at most (default ${DEFAULT_IMPORT_BATCH_SIZE}; the first ones
+                    start at ${FIRST_IMPORT_BATCH_SIZE} and double, so writing starts early)
   REFERRAL_ID_KEY   identifier key (hex or base64, >= 32 bytes); a development key is used, with a warning, when unset`;
 
 async function main(argv: string[]): Promise<number> {

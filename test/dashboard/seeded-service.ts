@@ -139,7 +139,7 @@ export async function startSeededService(periods: readonly SeedPeriod[], options
  * so the fairness figures changed from one day to the next (the run of 2026-11-25 flagged a group
  * on the unbiased seed that the runs of 2026-11-24 did not).
  */
-export function mondayOnOrBefore(day: number): number {
+function mondayOnOrBefore(day: number): number {
   return day - ((((day - 4) % 7) + 7) % 7);
 }
 
