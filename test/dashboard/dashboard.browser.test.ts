@@ -31,10 +31,10 @@ const PERIODS: readonly SeedPeriod[] = [
 ];
 
 /**
- * Groups of fewer people are shown but not judged. Why not the default 30: the random selection
- * (crypto-random, so not seeded) makes the labelled counts of a small group vary from run to run,
- * and with seven metrics over a dozen groups a chance verdict on a 30-person group would make this
- * test flaky. (A group with no referral at all is no longer flagged by chance: metrics/fairness.ts
+ * Groups of fewer people are shown but not judged. Why not the default 30: the seed is the same on
+ * every run (seeded-service.ts), but a 30-person group's labelled counts are a handful, and with
+ * seven metrics over a dozen groups a chance verdict on one would turn this test with any change to
+ * the model or the simulator rather than with the behaviour it checks. (A group with no referral at all is no longer flagged by chance: metrics/fairness.ts
  * takes the interval from Wilson bounds at rates of 0 or 1.)
  */
 const FAIRNESS_MIN_COUNT = 100;
