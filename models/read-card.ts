@@ -28,7 +28,7 @@ export async function readCard(dir: string): Promise<ModelCard> {
     throw new ModelContractError(`${CARD_FILE} is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
   }
   const parsed = modelCardSchema.safeParse(json);
-  if (!parsed.success) throw new ModelContractError(`${CARD_FILE}: ${formatIssues(parsed.error.issues).join('; ')}`);
+  if (!parsed.success) throw new ModelContractError(`${CARD_FILE}: ${formatIssues(parsed.error.issues, { input: json }).join('; ')}`);
   return parsed.data;
 }
 

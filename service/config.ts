@@ -101,6 +101,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): S
       .filter(([, value]) => value !== undefined && value !== ''),
   );
   const parsed = configSchema.safeParse(present);
-  if (!parsed.success) throw new ConfigError(formatIssues(parsed.error.issues));
+  if (!parsed.success) throw new ConfigError(formatIssues(parsed.error.issues, { input: present }));
   return parsed.data;
 }

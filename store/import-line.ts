@@ -30,7 +30,7 @@ export function createCrossingLineParser(now: number): CrossingLineParser {
     }
     if (isCertainlyValidCrossingEvent(json, now)) return { kind: 'event', event: json };
     const parsed = schema.safeParse(json);
-    if (!parsed.success) return { kind: 'rejected', reasons: formatIssues(parsed.error.issues) };
+    if (!parsed.success) return { kind: 'rejected', reasons: formatIssues(parsed.error.issues, { input: json }) };
     return { kind: 'event', event: parsed.data };
   };
 }

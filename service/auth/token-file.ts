@@ -59,7 +59,7 @@ export function readTokenFile(path: string): TokenFile {
     throw new Error(`${path}: not valid JSON (${(error as Error).message})`, { cause: error });
   }
   const parsed = tokenFileSchema.safeParse(json);
-  if (!parsed.success) throw new Error(`${path}: ${formatIssues(parsed.error.issues).join('; ')}`);
+  if (!parsed.success) throw new Error(`${path}: ${formatIssues(parsed.error.issues, { input: json }).join('; ')}`);
   return parsed.data;
 }
 

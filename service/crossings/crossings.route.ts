@@ -77,7 +77,7 @@ export default fp<CrossingsRouteOptions>(
             valid.push(parsed.data);
             return { index, status: 'recorded' as const };
           }
-          return { index, status: 'rejected' as const, errors: formatIssues(parsed.error.issues, ['crossings', index]) };
+          return { index, status: 'rejected' as const, errors: formatIssues(parsed.error.issues, { prefix: ['crossings', index], input: item }) };
         });
         const body: CrossingsReply = { recorded: valid.length, rejected: results.length - valid.length, results };
         const result = await options.idempotency.run(`${principal.tokenId}:crossings`, request.headers['idempotency-key'], request.body, async (claim) => {

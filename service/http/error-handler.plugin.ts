@@ -19,7 +19,7 @@ export const zodValidatorCompiler: FastifySchemaCompiler<z.ZodType> =
   (data) => {
     const result = schema.safeParse(data);
     if (result.success) return { value: result.data };
-    return { error: new RequestValidationError(httpPart ?? 'request', formatIssues(result.error.issues)) };
+    return { error: new RequestValidationError(httpPart ?? 'request', formatIssues(result.error.issues, { input: data })) };
   };
 
 /** Fastify's own client errors, in words a console developer can act on and without echoing input. */

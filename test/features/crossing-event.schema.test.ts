@@ -9,7 +9,7 @@ const schema = crossingEventSchema(() => NOW);
 /** The messages a console would read for this payload, or [] when it is accepted. */
 function messages(payload: unknown): string[] {
   const result = schema.safeParse(payload);
-  return result.success ? [] : formatIssues(result.error.issues);
+  return result.success ? [] : formatIssues(result.error.issues, { input: payload });
 }
 
 function withVehicle(patch: Record<string, unknown>): unknown {
@@ -58,6 +58,10 @@ describe('crossing event schema: refused, with the field and the rule', () => {
     ['a 3-digit port', { ...sampleCrossing(), port: '250' }, ['port: must be a 4-digit port code']],
     ['an unknown lane', { ...sampleCrossing(), lane: 'fast' }, ['lane: must be one of "general", "ready", "sentri", "nexus"']],
     ['a direction typo', { ...sampleCrossing(), direction: 'in' }, ['direction: must be one of "inbound", "outbound"']],
+    // zod words a missing enum field as a wrong value; with the payload at hand it reads as missing.
+    ['a missing direction', { ...sampleCrossing(), direction: undefined }, ['direction: is required: one of "inbound", "outbound"']],
+    ['a null direction', { ...sampleCrossing(), direction: null }, ['direction: must be one of "inbound", "outbound"']],
+    ['a missing occupant role', withOccupant(1, { role: undefined }), ['occupants.1.role: is required: one of "driver", "passenger"']],
     [
       'a timestamp without offset',
       { ...sampleCrossing(), timestamp: '2025-03-01T07:15:00' },

@@ -8,6 +8,7 @@ import { toCrossingRecord, toHistoryQuery } from '../../store/crossing-record.ts
 import { createSqliteHistoryStore } from '../../store/history-store.sqlite.ts';
 import { createIdentifierHasher } from '../../store/identifiers.ts';
 import { rampedBatchSize } from '../../store/import-batches.ts';
+import { createCrossingLineParser } from '../../store/import-line.ts';
 import { importCrossings, type RejectedLine } from '../../store/import.ts';
 import { openDatabase } from '../../store/sqlite/database.ts';
 import { sampleCrossing } from '../fixtures/crossing-events.ts';
@@ -179,5 +180,21 @@ describe('npm run import', () => {
     const production = cli([goodOnly, '--db', db], { REFERRAL_ID_KEY: '', NODE_ENV: 'production' });
     expect(production.status).toBe(2);
     expect(production.stderr).toMatch(/REFERRAL_ID_KEY is not set and NODE_ENV=production/);
+  });
+});
+
+describe('createCrossingLineParser', () => {
+  const parse = createCrossingLineParser(NOW);
+
+  it('says a missing enum field is missing, where zod alone would call it a wrong value', () => {
+    const { lane: _lane, ...withoutLane } = crossing(1, 'NOLANE');
+    expect(parse({ lineNumber: 1, text: JSON.stringify(withoutLane) })).toEqual({
+      kind: 'rejected',
+      reasons: ['lane: is required: one of "general", "ready", "sentri", "nexus"'],
+    });
+    expect(parse({ lineNumber: 2, text: JSON.stringify({ ...withoutLane, lane: 'fast' }) })).toEqual({
+      kind: 'rejected',
+      reasons: ['lane: must be one of "general", "ready", "sentri", "nexus"'],
+    });
   });
 });

@@ -23,7 +23,7 @@ describe('POST /v1/crossings', () => {
     const response = await record({
       crossings: [
         { ...freshCrossing('cross-1'), direction: 'outbound' },
-        { ...freshCrossing('cross-2'), port: '25' },
+        { ...freshCrossing('cross-2'), port: '25', lane: undefined },
         freshCrossing('cross-3'),
         { ...freshCrossing('cross-4'), timestamp: '2025-03-02T07:15:00-08:00', colour: 'red' },
       ],
@@ -34,7 +34,11 @@ describe('POST /v1/crossings', () => {
       rejected: 2,
       results: [
         { index: 0, status: 'recorded' },
-        { index: 1, status: 'rejected', errors: ['crossings.1.port: must be a 4-digit port code'] },
+        {
+          index: 1,
+          status: 'rejected',
+          errors: ['crossings.1.port: must be a 4-digit port code', 'crossings.1.lane: is required: one of "general", "ready", "sentri", "nexus"'],
+        },
         { index: 2, status: 'recorded' },
         { index: 3, status: 'rejected', errors: ['crossings.3.colour: unknown field', 'crossings.3.timestamp: must not be more than 5 minutes in the future'] },
       ],

@@ -98,6 +98,7 @@ describe('bad input: a 4xx naming the field, and nothing recorded', () => {
     ['outbound crossing', () => score({ ...freshCrossing('bad-7'), direction: 'outbound' }), 400, /^direction: must be "inbound"/],
     ['missing field', () => score({ ...freshCrossing('bad-8'), port: undefined }), 400, /^port: is required$/],
     ['bad enum', () => score({ ...freshCrossing('bad-11'), lane: 'fast' }), 400, /^lane: must be one of "general", "ready", "sentri", "nexus"$/],
+    ['missing enum field', () => score({ ...freshCrossing('bad-12'), lane: undefined }), 400, /^lane: is required: one of "general", "ready", "sentri", "nexus"$/],
     [
       'malformed JSON',
       () => t.app.inject({ method: 'POST', url: '/v1/score', headers: { ...t.auth('officer'), 'content-type': 'application/json' }, payload: '{"port": "2504", "vehicle": {"plate": "7ABC' }),
