@@ -1,10 +1,5 @@
 import type { z } from 'zod';
 
-/**
- * Turns zod issues into messages that name the field and the rule, e.g.
- * `occupants: exactly one driver is required` or `vehicle.color: unknown field`.
- * Used by the HTTP error handler and by `import`, so a console and an operator read the same words.
- */
 export interface FormatOptions {
   /** Path of the validated value inside the payload, e.g. ['crossings', 3] for one item of a batch. */
   readonly prefix?: readonly PropertyKey[];
@@ -15,6 +10,11 @@ export interface FormatOptions {
   readonly input?: unknown;
 }
 
+/**
+ * Turns zod issues into messages that name the field and the rule, e.g.
+ * `occupants: exactly one driver is required` or `vehicle.color: unknown field`.
+ * Used by the HTTP error handler and by `import`, so a console and an operator read the same words.
+ */
 export function formatIssue(issue: z.core.$ZodIssue, options: FormatOptions = {}): string {
   const path = [...(options.prefix ?? []), ...issue.path];
   if (issue.code === 'unrecognized_keys') {
