@@ -25,17 +25,19 @@ const ARTIFACTS = join(import.meta.dirname, '../../test-artifacts/dashboard');
 const BIAS = { attribute: 'citizenship', value: 'GTM', strength: 1 } as const;
 
 const PERIODS: readonly SeedPeriod[] = [
-  // Both start on a Monday (seeded-service.ts), a fortnight apart: 26 − 12 is a multiple of 7.
-  { name: 'biased', seed: 20_260_101, vehicles: 700, startDaysAgo: 26, days: 8, baseRate: 0.02, injectBias: BIAS },
-  { name: 'unbiased', seed: 20_260_202, vehicles: 700, startDaysAgo: 12, days: 8, baseRate: 0.02, injectBias: null },
+  // Fixed dates (seeded-service.ts says why), both Mondays a fortnight apart, in daylight time
+  // with no change of clocks or year inside.
+  { name: 'biased', seed: 20_260_101, vehicles: 700, start: '2026-10-05', days: 8, baseRate: 0.02, injectBias: BIAS },
+  { name: 'unbiased', seed: 20_260_202, vehicles: 700, start: '2026-10-19', days: 8, baseRate: 0.02, injectBias: null },
 ];
 
 /**
  * Groups of fewer people are shown but not judged. Why not the default 30: the seed is the same on
  * every run (seeded-service.ts), but a 30-person group's labelled counts are a handful, and with
  * seven metrics over a dozen groups a chance verdict on one would turn this test with any change to
- * the model or the simulator rather than with the behaviour it checks. (A group with no referral at all is no longer flagged by chance: metrics/fairness.ts
- * takes the interval from Wilson bounds at rates of 0 or 1.)
+ * the model or the simulator rather than with the behaviour it checks. (A group with no referral
+ * at all is no longer flagged by chance: metrics/fairness.ts takes the interval from Wilson bounds
+ * at rates of 0 or 1.)
  */
 const FAIRNESS_MIN_COUNT = 100;
 

@@ -13,7 +13,7 @@ import dashboardPlugin from '../../service/dashboard/dashboard.plugin.ts';
 import monitoringPlugin from '../../service/monitoring/monitoring.plugin.ts';
 import type { ScoreReply } from '../../service/scoring/score.route.ts';
 import type { BiasInjection } from '../../training/simulator/audit.ts';
-import { DAY_MS, formatDate } from '../../training/simulator/ports.ts';
+import { formatDate, parseDate } from '../../training/simulator/ports.ts';
 import { simulate, type CrossingTruth, type SimulatedCrossing } from '../../training/simulator/simulate.ts';
 import { testServiceEnv, writeTokens } from '../service/helpers/test-app.ts';
 import { writeTestModel } from '../service/helpers/test-model.ts';
@@ -28,16 +28,26 @@ import { writeTestModel } from '../service/helpers/test-model.ts';
  *     stays without an outcome (label coverage below 100 %);
  *   - a crossing the service released but the simulator's officers targeted is an officer
  *     referral, with its result.
- * Random selection draws from a seeded source and the periods count back from a fixed day
- * (REFERENCE_DAY), so the whole seed, and every report, is the same on every run and every run date.
+ * Random selection draws from a seeded source and each period starts on a fixed date, so the whole
+ * seed, and every report, is the same on every run and every run date.
  */
 
 export interface SeedPeriod {
   readonly name: string;
   readonly seed: number;
   readonly vehicles: number;
-  /** First simulated local day: the Monday on or before this many days before the reference day (REFERENCE_DAY unless given). */
-  readonly startDaysAgo: number;
+  /**
+   * First simulated local day, YYYY-MM-DD: a fixed date, not one relative to the run date. The
+   * simulator's crossings depend on the calendar beyond the weekday: timestamps carry the offsets
+   * of US daylight saving (Nogales, on MST all year, moves against the other ports, which reorders
+   * crossings and so the simulator's inspection draws); yearly registration renewals fall on the
+   * purchase date's anniversary (a 29 February in between moves some by a day); model and birth
+   * years count from the first day's year. Moved by whole weeks, a period's crossings differed in a
+   * few to a few dozen of about 2,800 within a season, and in nearly all between daylight and
+   * standard time, where the unbiased seed's fairness intervals differed too (a period that once
+   * started on the run date flagged a group on 2026-11-25 and not on 2026-11-24).
+   */
+  readonly start: string;
   readonly days: number;
   readonly baseRate: number;
   readonly injectBias: BiasInjection | null;
@@ -72,28 +82,9 @@ const ROOT = join(import.meta.dirname, '../..');
 /** Crossings sent at once while seeding. */
 const SLICE = 32;
 
-/**
- * The day the periods count back from, as days since the epoch: a fixed date, not the run date.
- * The simulator's crossings depend on the calendar beyond the weekday: timestamps carry the
- * offsets of US daylight saving (and Nogales, on MST all year, moves against the other ports,
- * which reorders crossings and so the simulator's inspection draws); yearly registration renewals
- * fall on the purchase date's anniversary (a 29 February in between moves some by a day); model
- * and birth years count from the first day's year. Moved by whole weeks, a period's crossings
- * differed in a few to a few dozen of about 2,800 for 1 to 4 weeks within a season, and in nearly
- * all between daylight and standard time, where the unbiased seed's fairness intervals differed
- * too. From a fixed day the test asserts the same figures on every run date. From 2026-11-04 both
- * test periods (26 and 12 days back) lie in daylight time, with no change of clocks or year.
- */
-const REFERENCE_DAY = Date.UTC(2026, 10, 4) / DAY_MS;
-
 export async function startSeededService(
   periods: readonly SeedPeriod[],
-  options: {
-    randomReferralRate?: number;
-    budgets?: string;
-    /** Days since the epoch the periods count back from; default REFERENCE_DAY. */
-    referenceDay?: number;
-  } = {},
+  options: { randomReferralRate?: number; budgets?: string } = {},
 ): Promise<SeededService> {
   // A real SQLite file, on tmpfs where there is one: each acknowledged write is fsynced, which on
   // tmpfs costs nothing, so seeding thousands of decisions takes seconds instead of a minute.
@@ -130,7 +121,7 @@ export async function startSeededService(
   const started = performance.now();
   const seeded: SeededPeriod[] = [];
   try {
-    for (const period of periods) seeded.push(await seedPeriod(app, tokens.officer, period, options.referenceDay ?? REFERENCE_DAY));
+    for (const period of periods) seeded.push(await seedPeriod(app, tokens.officer, period));
   } catch (error) {
     await app.close();
     await rm(dir, { recursive: true, force: true });
@@ -154,19 +145,9 @@ export async function startSeededService(
   };
 }
 
-/**
- * The Monday on or before `day` (days since the epoch; day 4, 1970-01-05, was a Monday). Seeded
- * periods start on a Monday, so the simulator's weekly traffic shapes fall on the same weekdays
- * whatever the reference day: started on whatever weekday the test ran, a seed's crossings, the
- * model's scores and so the fairness figures changed from one day to the next (the run of
- * 2026-11-25 flagged a group on the unbiased seed that the runs of 2026-11-24 did not).
- */
-function mondayOnOrBefore(day: number): number {
-  return day - ((((day - 4) % 7) + 7) % 7);
-}
-
-async function seedPeriod(app: FastifyInstance, officerToken: string, period: SeedPeriod, referenceDay: number): Promise<SeededPeriod> {
-  const startDay = mondayOnOrBefore(referenceDay - period.startDaysAgo);
+async function seedPeriod(app: FastifyInstance, officerToken: string, period: SeedPeriod): Promise<SeededPeriod> {
+  const startDay = parseDate(period.start);
+  if (startDay === undefined) throw new RangeError(`seed period ${period.name}: start ${period.start} is not a date YYYY-MM-DD`);
   const headers = { authorization: `Bearer ${officerToken}`, 'content-type': 'application/json' };
   // Through the routes themselves (validation, auth, scoring, the decision log's durable commit),
   // injected rather than sent over a socket: the same requests at a third of the cost. The browser
@@ -187,7 +168,7 @@ async function seedPeriod(app: FastifyInstance, officerToken: string, period: Se
     seed: period.seed,
     vehicles: period.vehicles,
     days: period.days,
-    start: formatDate(startDay),
+    start: period.start,
     baseRate: period.baseRate,
     injectBias: period.injectBias,
   });
