@@ -46,6 +46,11 @@ export function createSqliteHistoryStore(db: SqliteDatabase, options: SqliteHist
       facts.forEach(checkFact);
       writer.recordFacts(facts);
     },
+    record: async ({ crossings, facts }) => {
+      crossings.forEach(checkRecord);
+      facts.forEach(checkFact);
+      writer.record(crossings, facts);
+    },
     historyBefore: async (query) => {
       checkInstant(query.at, 'query.at');
       return reader.historyBefore(query);

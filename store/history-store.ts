@@ -20,6 +20,14 @@ export interface HistoryStore {
   recordPackedCrossings?(packed: PackedCrossings, dictionary: KeyDictionary): Promise<void>;
   /** Referral and seizure facts (and their withdrawals), in one transaction. */
   recordFacts(facts: readonly HistoryFact[]): Promise<void>;
+  /**
+   * Crossings and facts in one transaction: all land or none. For a caller that wraps the store's
+   * writes in its own transaction on the same connection (the decision log): the store caches what
+   * it wrote (entity ids, running values) once its own transaction ends, so that must be the last
+   * step before the caller's COMMIT; two calls in a row would leave the first one's cache behind if
+   * the second failed and the caller rolled back.
+   */
+  record(history: { readonly crossings: readonly CrossingRecord[]; readonly facts: readonly HistoryFact[] }): Promise<void>;
   /** The aggregates of features/history.ts for the vehicle and travelers, strictly before `query.at`. */
   historyBefore(query: HistoryQuery): Promise<CrossingHistory>;
   /** Total crossings stored: for readiness checks and progress lines. */

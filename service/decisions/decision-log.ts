@@ -245,10 +245,11 @@ export function createDecisionLog(options: DecisionLogOptions): DecisionLog {
       }
       const batch: DecisionLogBatch = { decisions, outcomes, crossings: crossings.length };
       for (const writer of writers) writer.write(batch);
-      // Last before COMMIT: the store caches entity ids it creates, and forgets them itself when
-      // its own savepoint rolls back; nothing after this point but COMMIT can roll them back.
-      if (crossings.length > 0) await store.recordCrossings(crossings);
-      if (facts.length > 0) await store.recordFacts(facts);
+      // Last before COMMIT, and one call: the store caches what it writes (entity ids, running
+      // values) once its own savepoint is released, and forgets it only when that savepoint rolls
+      // back. Nothing after this point but COMMIT may roll the batch back (a failed COMMIT stops
+      // the log: fail).
+      if (crossings.length > 0 || facts.length > 0) await store.record({ crossings, facts });
       try {
         commit.run();
         committed = true;

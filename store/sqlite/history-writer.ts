@@ -33,6 +33,8 @@ export interface HistoryWriter {
   /** The same for packed crossings (store/packed-crossings.ts); `dictionary` must already hold the batch's new keys. */
   recordPacked(packed: PackedCrossings, dictionary: KeyDictionary): void;
   recordFacts(facts: readonly HistoryFact[]): void;
+  /** Crossings, then facts, in one write transaction. */
+  record(records: readonly CrossingRecord[], facts: readonly HistoryFact[]): void;
 }
 
 /** A crossing with its keys resolved to entity ids and its travelers made distinct. */
@@ -213,25 +215,43 @@ export function createHistoryWriter(db: SqliteDatabase, entities: EntityIds, sta
     if (isDriver) c.driverId = id;
   };
 
+  /** Inside a write transaction. */
+  const writeCrossings = (records: readonly CrossingRecord[]): void => {
+    let crossingId = allocateCrossingIds(records.length);
+    for (const record of records) {
+      c.at = record.at;
+      c.utcOffsetMinutes = record.utcOffsetMinutes;
+      c.port = record.port;
+      c.lane = record.lane;
+      c.outbound = record.direction === 'outbound';
+      c.vehicleId = entities.getOrCreate(record.vehicleKey);
+      c.vinId = record.vinKey === null ? null : entities.getOrCreate(record.vinKey);
+      c.travelerIds.length = 0;
+      c.isDriver.length = 0;
+      for (const traveler of record.travelers) board(entities.getOrCreate(traveler.key), traveler.isDriver);
+      write(c, crossingId++);
+    }
+  };
+
+  /** Inside a write transaction. */
+  const writeFacts = (facts: readonly HistoryFact[]): void => {
+    const s = statements;
+    let factId = (s.allocateIds.get(facts.length, 'fact') as number) - facts.length;
+    for (const fact of facts) {
+      const id = entities.getOrCreate(fact.entityKey);
+      const referral = fact.kind === 'referral' ? fact.delta : 0;
+      const seizure = fact.kind === 'seizure' ? fact.delta : 0;
+      const before = s.factAtOrBefore.get(id, fact.recordedAt) as [number, number] | undefined;
+      s.insertFact.run(id, fact.recordedAt, factId, fact.kind, fact.delta, (before?.[0] ?? 0) + referral, (before?.[1] ?? 0) + seizure);
+      // Facts are few: always shift (a no-op seek unless the fact is backdated).
+      s.shiftFacts.run(referral, seizure, id, fact.recordedAt);
+      factId++;
+    }
+  };
+
   return {
     recordCrossings(records) {
-      if (records.length === 0) return;
-      writeTransaction(() => {
-        let crossingId = allocateCrossingIds(records.length);
-        for (const record of records) {
-          c.at = record.at;
-          c.utcOffsetMinutes = record.utcOffsetMinutes;
-          c.port = record.port;
-          c.lane = record.lane;
-          c.outbound = record.direction === 'outbound';
-          c.vehicleId = entities.getOrCreate(record.vehicleKey);
-          c.vinId = record.vinKey === null ? null : entities.getOrCreate(record.vinKey);
-          c.travelerIds.length = 0;
-          c.isDriver.length = 0;
-          for (const traveler of record.travelers) board(entities.getOrCreate(traveler.key), traveler.isDriver);
-          write(c, crossingId++);
-        }
-      });
+      if (records.length > 0) writeTransaction(() => writeCrossings(records));
     },
 
     recordPacked(packed, dictionary) {
@@ -262,20 +282,14 @@ export function createHistoryWriter(db: SqliteDatabase, entities: EntityIds, sta
     },
 
     recordFacts(facts) {
-      if (facts.length === 0) return;
+      if (facts.length > 0) writeTransaction(() => writeFacts(facts));
+    },
+
+    record(records, facts) {
+      if (records.length === 0 && facts.length === 0) return;
       writeTransaction(() => {
-        const s = statements;
-        let factId = (s.allocateIds.get(facts.length, 'fact') as number) - facts.length;
-        for (const fact of facts) {
-          const id = entities.getOrCreate(fact.entityKey);
-          const referral = fact.kind === 'referral' ? fact.delta : 0;
-          const seizure = fact.kind === 'seizure' ? fact.delta : 0;
-          const before = s.factAtOrBefore.get(id, fact.recordedAt) as [number, number] | undefined;
-          s.insertFact.run(id, fact.recordedAt, factId, fact.kind, fact.delta, (before?.[0] ?? 0) + referral, (before?.[1] ?? 0) + seizure);
-          // Facts are few: always shift (a no-op seek unless the fact is backdated).
-          s.shiftFacts.run(referral, seizure, id, fact.recordedAt);
-          factId++;
-        }
+        if (records.length > 0) writeCrossings(records);
+        if (facts.length > 0) writeFacts(facts);
       });
     },
   };

@@ -22,6 +22,7 @@ import { unpackRecords } from '../../store/import-packing.ts';
 import { extendDictionary, type KeyDictionary } from '../../store/packed-crossings.ts';
 import type { CrossingRecord, HistoryStore } from '../../store/history-store.ts';
 import { toHistoryCrossing } from './reference-crossing.ts';
+import { crossingRecord } from './crossing-fixture.ts';
 import { createSqliteHistoryStore } from '../../store/history-store.sqlite.ts';
 import { openDatabase } from '../../store/sqlite/database.ts';
 
@@ -268,16 +269,7 @@ describe('writes', () => {
   it('records nothing from a batch with a bad record, and keeps working with its keys afterwards', async () => {
     const store = openStore();
     try {
-      const good: CrossingRecord = {
-        at: T0,
-        utcOffsetMinutes: 0,
-        port: '2504',
-        lane: 'general',
-        direction: 'inbound',
-        vehicleKey: 'NEW-V',
-        vinKey: null,
-        travelers: [{ key: 'NEW-D', isDriver: true }],
-      };
+      const good = crossingRecord(T0, 'NEW-V', 'NEW-D');
       await expect(store.recordCrossings([good, { ...good, travelers: [] }])).rejects.toThrow('records.1.travelers: exactly one driver is required, got 0');
       // A failure inside SQLite (NOT NULL port) rolls back the entities created in the same transaction.
       const noPort = { ...good, vehicleKey: 'OTHER', port: null as unknown as string };
@@ -291,6 +283,27 @@ describe('writes', () => {
       const history = await store.historyBefore({ at: T0 + 1, vehicleKey: 'NEW-V', travelerKeys: ['NEW-D'] });
       expect(history.vehicle.crossings24h).toBe(1);
       expect(history.travelers[0]!.crossings7d).toBe(1);
+      expect(await store.countCrossings()).toBe(1);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('records crossings and facts together or not at all (record)', async () => {
+    const db = openDatabase(join(dir, 'record-together.db'), { synchronous: 'OFF' });
+    const store = createSqliteHistoryStore(db);
+    try {
+      const crossing = crossingRecord(T0, 'V', 'D');
+      const referral: HistoryFact = { entityKey: 'V', kind: 'referral', delta: 1, recordedAt: T0 + 1 };
+      // A failure inside SQLite while the facts are written takes the crossing and its new entities with it.
+      db.exec("CREATE TRIGGER refuse_facts BEFORE INSERT ON history_fact BEGIN SELECT RAISE(ABORT, 'facts refused (test)'); END");
+      await expect(store.record({ crossings: [crossing], facts: [referral] })).rejects.toThrow('facts refused (test)');
+      expect(await store.countCrossings()).toBe(0);
+      expect(db.prepare('SELECT count(*) FROM entity').pluck().get()).toBe(0);
+      db.exec('DROP TRIGGER refuse_facts');
+      await store.record({ crossings: [crossing], facts: [referral] });
+      const history = await store.historyBefore({ at: T0 + 2, vehicleKey: 'V', travelerKeys: ['D'] });
+      expect([history.vehicle.crossings24h, history.vehicle.referrals, history.travelers[0]!.crossings7d]).toEqual([1, 1, 1]);
       expect(await store.countCrossings()).toBe(1);
     } finally {
       await store.close();

@@ -1,21 +1,10 @@
 import { FEATURE_COUNT, FEATURE_SPEC_HASH } from '../../../features/feature-spec.ts';
 import type { CrossingRecord } from '../../../store/history-store.ts';
+import { crossingRecord } from '../../store/crossing-fixture.ts';
 import { uuidV7 } from '../../../service/decisions/decision-id.ts';
 import { decisionCrossingOf, type DecisionRecord } from '../../../service/decisions/decision-record.ts';
 
-/** A crossing of vehicle `vehicleKey` driven by `driverKey` at `at`, already hashed. */
-export function crossingRecord(at: number, vehicleKey = 'vehicle-1', driverKey = 'driver-1'): CrossingRecord {
-  return {
-    at,
-    utcOffsetMinutes: -480,
-    port: '2504',
-    lane: 'general',
-    direction: 'inbound',
-    vehicleKey,
-    vinKey: null,
-    travelers: [{ key: driverKey, isDriver: true }],
-  };
-}
+export { crossingRecord };
 
 /** A decision about `crossing` with plausible values; `overrides` sets what a test looks at. */
 export function decisionRecord(crossing: CrossingRecord, overrides: Partial<DecisionRecord> = {}): DecisionRecord {

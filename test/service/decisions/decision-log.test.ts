@@ -101,6 +101,39 @@ describe('group commit', () => {
     expect((await readStore.historyBefore({ at: T0 + 10, vehicleKey: 'vehicle-c', travelerKeys: [] })).vehicle.crossings24h).toBe(0);
   });
 
+  test('a batch that fails after its crossings were written leaves the history store as committed (entity ids, running values)', async () => {
+    const earlier = crossingRecord(T0, 'vehicle-old', 'driver-old');
+    const decided = decisionRecord(earlier);
+    await log.appendDecision(decided, earlier);
+    // A real SQLite failure while the batch's history facts are written, as SQLITE_FULL would be.
+    write.exec("CREATE TRIGGER refuse_facts BEFORE INSERT ON history_fact BEGIN SELECT RAISE(ABORT, 'facts refused (test)'); END");
+    const first = crossingRecord(T0 + 1_000, 'vehicle-new', 'driver-new');
+    const results = await Promise.allSettled([log.appendDecision(decisionRecord(first), first), log.appendOutcome(outcome(decided.id))]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected']);
+    expect(String((results[1] as PromiseRejectedResult).reason)).toMatch(/facts refused/);
+    write.exec('DROP TRIGGER refuse_facts');
+
+    // Later writes: another crossing of the new vehicle, and a vehicle and driver never seen.
+    const second = crossingRecord(T0 + 2_000, 'vehicle-new', 'driver-new');
+    await log.appendDecision(decisionRecord(second), second);
+    const other = crossingRecord(T0 + 3_000, 'vehicle-other', 'driver-other');
+    await log.appendDecision(decisionRecord(other), other);
+
+    // A store opened afresh on the file (as after a restart) finds each entity's own crossings.
+    const reopened = createSqliteHistoryStore(openDatabase(join(dir, 'referral.db'), { readonly: true }));
+    try {
+      const at = T0 + 60_000;
+      const newVehicle = await reopened.historyBefore({ at, vehicleKey: 'vehicle-new', travelerKeys: ['driver-new'] });
+      expect([newVehicle.vehicle.crossings24h, newVehicle.vehicle.firstSeenAt, newVehicle.vehicle.lastCrossingAt]).toEqual([2, T0 + 1_000, T0 + 2_000]);
+      expect(newVehicle.travelers[0]!.crossings7d).toBe(2);
+      const otherVehicle = await reopened.historyBefore({ at, vehicleKey: 'vehicle-other', travelerKeys: ['driver-other'] });
+      expect([otherVehicle.vehicle.crossings24h, otherVehicle.vehicle.firstSeenAt, otherVehicle.travelers[0]!.crossings7d]).toEqual([1, T0 + 3_000, 1]);
+      expect(await reopened.countCrossings()).toBe(4);
+    } finally {
+      await reopened.close();
+    }
+  });
+
   test('close() commits what is queued', async () => {
     const pending = log.appendDecision(decisionRecord(crossingRecord(T0)), crossingRecord(T0));
     await log.close();
