@@ -182,6 +182,7 @@ export function createDecisionLog(options: DecisionLogOptions): DecisionLog {
     'INSERT INTO idempotency_keys (scope, key, request_hash, status_code, response, created_at) VALUES (?, ?, ?, ?, ?, ?)',
   );
   const selectDecision = db.prepare<[string], DecisionRow>(`SELECT ${DECISION_COLUMNS} FROM decisions WHERE id = ?`);
+  const selectLatestRecordedAt = db.prepare<[string], number>('SELECT max(recorded_at) FROM outcomes WHERE decision_id = ?').pluck();
   const selectCurrentOutcome = db.prepare<[string], OutcomeRow>(
     `SELECT ${OUTCOME_COLUMNS} FROM outcomes WHERE decision_id = ? ORDER BY seq DESC LIMIT 1`,
   );
@@ -277,8 +278,13 @@ export function createDecisionLog(options: DecisionLogOptions): DecisionLog {
     const superseded = previousRow === undefined ? null : outcomeFromRow(previousRow);
     const record: OutcomeRecord = { ...outcome, supersedes: superseded?.id ?? null };
     insertOutcome.run(outcomeToRow(record));
-    // A correction's facts are dated no earlier than the facts they withdraw.
-    const at = Math.max(record.observedAt, superseded?.observedAt ?? record.observedAt);
+    // History facts are dated when the service recorded them, not when the officer says it happened:
+    // the features count facts "recorded before t" (features/feature-spec.ts), so a crossing scored
+    // live counts a fact exactly when a training set rebuilt from history does (up to the console's
+    // clock skew), and a result reported hours after the inspection does not reach back to crossings
+    // already scored without it. The date is the running maximum over the decision's reports, so a
+    // correction never withdraws a fact before it was recorded, even after the clock stepped back.
+    const at = selectLatestRecordedAt.get(outcome.decisionId)!;
     const facts = factsForOutcome(superseded, record, [decision.vehicleKey, ...decision.travelerKeys], at);
     return { kind: 'outcome', outcome: record, superseded, decision, facts };
   }

@@ -30,8 +30,11 @@ async function post<T>(path: string, body: unknown): Promise<T> {
   return JSON.parse(text) as T;
 }
 
+/** The replay's clock: the time of what is being sent (the service dates decisions, outcomes and their history facts by it). */
+let now = 0;
+
 beforeAll(async () => {
-  t = await buildTestApp({ env: { RANDOM_REFERRAL_RATE: '0.05' } });
+  t = await buildTestApp({ env: { RANDOM_REFERRAL_RATE: '0.05' }, clock: () => now });
   await t.app.listen({ port: 0, host: '127.0.0.1' });
   base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
   officer = t.auth('officer');
@@ -39,10 +42,22 @@ beforeAll(async () => {
   let outbound: CrossingEvent[] = [];
   const flushOutbound = async (): Promise<void> => {
     if (outbound.length === 0) return;
+    now = Date.parse(outbound.at(-1)!.timestamp);
     const reply = await post<CrossingsReply>('/v1/crossings', { crossings: outbound });
     expect(reply.rejected).toBe(0);
     recorded += reply.recorded;
     outbound = [];
+  };
+  // Each inspection is reported when the simulation says its result was recorded.
+  const dueOutcomes: { readonly at: number; readonly body: object }[] = [];
+  const reportDue = async (until: number): Promise<void> => {
+    dueOutcomes.sort((a, b) => a.at - b.at);
+    while (dueOutcomes.length > 0 && dueOutcomes[0]!.at <= until) {
+      const due = dueOutcomes.shift()!;
+      now = due.at;
+      await post<OutcomeReply>('/v1/outcomes', due.body);
+      outcomes++;
+    }
   };
   for (const crossing of simulated) {
     if (crossing.event.direction === 'outbound') {
@@ -50,24 +65,28 @@ beforeAll(async () => {
       continue;
     }
     await flushOutbound(); // history in time order: the outbound crossings before this one first
+    const at = Date.parse(crossing.event.timestamp);
+    await reportDue(at);
+    now = at;
     const reply = await post<ScoreReply>('/v1/score', crossing.event);
     replies.push(reply);
     decisionOf.set(crossing, reply.decisionId);
     const inspection = crossing.truth.inspection;
     if (inspection !== null) {
       const seizure = inspection.result === 'seizure';
-      await post<OutcomeReply>('/v1/outcomes', {
+      const body = {
         decisionId: reply.decisionId,
         referred: true,
         reason: inspection.selection === 'random' ? 'random' : 'officer',
         result: inspection.result,
         ...(seizure ? { items: [{ category: 'methamphetamine', quantity: 4, unit: 'kg' }] } : {}),
         observedAt: inspection.recordedAt,
-      });
-      outcomes++;
+      };
+      dueOutcomes.push({ at: Date.parse(inspection.recordedAt), body });
     }
   }
   await flushOutbound();
+  await reportDue(Infinity);
 }, 120_000);
 
 afterAll(async () => {

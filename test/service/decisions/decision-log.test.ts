@@ -186,8 +186,8 @@ describe('outcomes', () => {
     let history = await readStore.historyBefore(later);
     expect([history.vehicle.referrals, history.vehicle.seizures, history.travelers[0]!.seizures]).toEqual([1, 1, 1]);
 
-    // The officer corrects: the vehicle was in fact not referred.
-    const correction = await log.appendOutcome(outcome(decision.id, { id: uuidV7(T0 + 5), referred: false, reason: null, observedAt: T0 + 60_000 }));
+    // A minute later the officer corrects: the vehicle was in fact not referred.
+    const correction = await log.appendOutcome(outcome(decision.id, { id: uuidV7(T0 + 5), referred: false, reason: null, recordedAt: T0 + 60_000 }));
     expect(correction.superseded?.id).toBe(first.outcome.id);
     expect(correction.outcome.supersedes).toBe(first.outcome.id);
     expect(correction.facts.map((f) => [f.entityKey, f.kind, f.delta])).toEqual([
@@ -203,6 +203,32 @@ describe('outcomes', () => {
     expect(between.vehicle.referrals).toBe(1);
 
     expect(repository.outcomesOf(decision.id).map((o) => o.id)).toEqual([first.outcome.id, correction.outcome.id]);
+  });
+
+  test('history facts are dated when recorded, never before the facts they withdraw (a chain of corrections, a clock stepped back)', async () => {
+    const hour = 3_600_000;
+    const crossing = crossingRecord(T0, 'vehicle-c', 'driver-c');
+    const decision = decisionRecord(crossing);
+    await log.appendDecision(decision, crossing);
+    const referralsAt = async (at: number): Promise<[number, number]> => {
+      const history = await readStore.historyBefore({ at, vehicleKey: 'vehicle-c', travelerKeys: ['driver-c'] });
+      return [history.vehicle.referrals, history.travelers[0]!.referrals];
+    };
+    // Referred at T0 + 1 h, reported at T0 + 30 h: crossings before the report do not count it.
+    await log.appendOutcome(outcome(decision.id, { id: uuidV7(T0 + 1), observedAt: T0 + hour, recordedAt: T0 + 30 * hour }));
+    expect(await referralsAt(T0 + 20 * hour)).toEqual([0, 0]);
+    expect(await referralsAt(T0 + 30 * hour + 1)).toEqual([1, 1]);
+    // The same again, then a withdrawal, both recorded by a clock that has stepped back to T0 + 10 h.
+    await log.appendOutcome(outcome(decision.id, { id: uuidV7(T0 + 2), observedAt: T0 + hour, recordedAt: T0 + 10 * hour }));
+    const withdrawal = await log.appendOutcome(outcome(decision.id, { id: uuidV7(T0 + 3), referred: false, reason: null, observedAt: T0 + hour, recordedAt: T0 + 10 * hour }));
+    expect(withdrawal.facts.map((f) => [f.kind, f.delta, f.recordedAt])).toEqual([
+      ['referral', -1, T0 + 30 * hour],
+      ['referral', -1, T0 + 30 * hour],
+    ]);
+    // Never negative in between; withdrawn from the report's date on.
+    expect(await referralsAt(T0 + 20 * hour)).toEqual([0, 0]);
+    expect(await referralsAt(T0 + 30 * hour)).toEqual([0, 0]);
+    expect(await referralsAt(T0 + 30 * hour + 1)).toEqual([0, 0]);
   });
 
   test('an outcome for an unknown decision is refused and records nothing', async () => {

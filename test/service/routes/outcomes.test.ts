@@ -9,8 +9,10 @@ import { freshCrossing, hoursEarlier, NOW } from '../helpers/crossings.ts';
 import { buildTestApp, type TestApp } from '../helpers/test-app.ts';
 
 let t: TestApp;
+/** The service's clock: NOW unless a test moves it (outcomes and their history facts are dated by it). */
+let now = NOW;
 beforeAll(async () => {
-  t = await buildTestApp({ clock: () => NOW });
+  t = await buildTestApp({ clock: () => now });
 });
 afterAll(async () => {
   await t.close();
@@ -63,17 +65,22 @@ describe('POST /v1/outcomes and GET /v1/decisions/:id', () => {
 
   test('later crossings see earlier referrals and seizures; a correction withdraws them', async () => {
     const event = freshCrossing('out-2');
+    const at = (hoursBefore: number): number => Date.parse(hoursEarlier(event, hoursBefore).timestamp);
+    now = at(48);
     const first = await score(hoursEarlier(event, 48));
+    // Reported an hour after the crossing, about an inspection half an hour after it.
+    now = at(47);
     const outcome = await report({
       decisionId: first.decisionId,
       referred: true,
       reason: 'random',
       result: 'seizure',
       items: [{ category: 'currency', quantity: 25_000, unit: 'usd' }],
-      observedAt: hoursEarlier(event, 47).timestamp,
+      observedAt: new Date(at(47.5)).toISOString(),
     });
     expect(outcome.statusCode).toBe(200);
 
+    now = at(24);
     const second = await score(hoursEarlier(event, 24));
     const seen = t.app.storage.decisions.findDecision(second.decisionId)!.features;
     expect(seen[FEATURE_INDEX.vehiclePriorReferrals]).toBe(1);
@@ -84,10 +91,36 @@ describe('POST /v1/outcomes and GET /v1/decisions/:id', () => {
     expect(second.reasons[0]?.feature).toBe('vehiclePriorSeizures');
 
     // The officer corrects: the vehicle was released, not referred.
-    await report({ decisionId: first.decisionId, referred: false, observedAt: hoursEarlier(event, 30).timestamp });
+    now = at(12);
+    await report({ decisionId: first.decisionId, referred: false, observedAt: new Date(at(47.5)).toISOString() });
+    now = NOW;
     const third = await score(event);
     const after = t.app.storage.decisions.findDecision(third.decisionId)!.features;
     expect([after[FEATURE_INDEX.vehiclePriorReferrals], after[FEATURE_INDEX.vehiclePriorSeizures], after[FEATURE_INDEX.occupantPriorReferrals]]).toEqual([0, 0, 0]);
+  });
+
+  test('a reported result counts for crossings after it was recorded, not after the inspection it reports', async () => {
+    const event = freshCrossing('out-late');
+    const at = (hoursBefore: number): number => Date.parse(hoursEarlier(event, hoursBefore).timestamp);
+    now = at(48);
+    const first = await score(hoursEarlier(event, 48));
+    // Inspected at once, but the seizure is entered a day and a half later.
+    now = at(12);
+    await report({
+      decisionId: first.decisionId,
+      referred: true,
+      reason: 'officer',
+      result: 'seizure',
+      items: [{ category: 'cocaine', quantity: 3, unit: 'kg' }],
+      observedAt: new Date(at(47.5)).toISOString(),
+    });
+    now = NOW;
+    // A crossing between the inspection and the report: scored live then, it could not have seen the
+    // seizure, and neither does it now nor in a training set rebuilt from history.
+    const between = await score(hoursEarlier(event, 24));
+    expect(t.app.storage.decisions.findDecision(between.decisionId)!.features[FEATURE_INDEX.vehiclePriorSeizures]).toBe(0);
+    const after = await score(event);
+    expect(t.app.storage.decisions.findDecision(after.decisionId)!.features[FEATURE_INDEX.vehiclePriorSeizures]).toBe(1);
   });
 
   test('an unknown decision is a 404 and records nothing', async () => {
