@@ -36,6 +36,17 @@ async function view(id: string, role: 'officer' | 'oversight' = 'officer'): Prom
 
 const outcomeCount = (): number => (t.app.storage.databases.read.prepare('SELECT count(*) AS n FROM outcomes').get() as { n: number }).n;
 
+/**
+ * A crossing of a fresh vehicle scored 48 h before `event`, with the clock then; `at(h)` is the
+ * instant h hours before `event`.
+ */
+async function scoredTwoDaysBefore(name: string): Promise<{ event: CrossingEvent; at: (hoursBefore: number) => number; first: ScoreReply }> {
+  const event = freshCrossing(name);
+  const at = (hoursBefore: number): number => Date.parse(hoursEarlier(event, hoursBefore).timestamp);
+  now = at(48);
+  return { event, at, first: await score(hoursEarlier(event, 48)) };
+}
+
 describe('POST /v1/outcomes and GET /v1/decisions/:id', () => {
   test('an outcome links to its decision; a correction supersedes it; the decision shows both, the last current', async () => {
     const decision = await score(freshCrossing('out-1'));
@@ -64,10 +75,7 @@ describe('POST /v1/outcomes and GET /v1/decisions/:id', () => {
   });
 
   test('later crossings see earlier referrals and seizures; a correction withdraws them', async () => {
-    const event = freshCrossing('out-2');
-    const at = (hoursBefore: number): number => Date.parse(hoursEarlier(event, hoursBefore).timestamp);
-    now = at(48);
-    const first = await score(hoursEarlier(event, 48));
+    const { event, at, first } = await scoredTwoDaysBefore('out-2');
     // Reported an hour after the crossing, about an inspection half an hour after it.
     now = at(47);
     const outcome = await report({
@@ -100,10 +108,7 @@ describe('POST /v1/outcomes and GET /v1/decisions/:id', () => {
   });
 
   test('a reported result counts for crossings after it was recorded, not after the inspection it reports', async () => {
-    const event = freshCrossing('out-late');
-    const at = (hoursBefore: number): number => Date.parse(hoursEarlier(event, hoursBefore).timestamp);
-    now = at(48);
-    const first = await score(hoursEarlier(event, 48));
+    const { event, at, first } = await scoredTwoDaysBefore('out-late');
     // Inspected at once, but the seizure is entered a day and a half later.
     now = at(12);
     await report({
