@@ -2,6 +2,7 @@ import type { FastifyError, FastifyReply, FastifyRequest, FastifySchemaCompiler 
 import fp from 'fastify-plugin';
 import type { z } from 'zod';
 import { formatIssues } from '../../features/format-issues.ts';
+import { DecisionLogUnavailableError } from '../decisions/decision-log.ts';
 import { HttpError, RequestValidationError, STATUS_TEXT, type ErrorBody } from './errors.ts';
 
 /**
@@ -42,6 +43,21 @@ function frameworkClientError(error: FastifyError, request: FastifyRequest, body
   }
 }
 
+/**
+ * The decision log stopped (a failed COMMIT or fsync: the process is exiting for a supervisor to
+ * restart it, server.ts) or is closing. The write was not acknowledged: after a failed fsync it
+ * may or may not be on disk, so the console sends it again once the service is back, with the
+ * same Idempotency-Key to get the stored reply if it did land.
+ */
+function unavailable(error: unknown): HttpError | undefined {
+  if (!(error instanceof DecisionLogUnavailableError)) return undefined;
+  const message = `${error.message}; send the request again with the same Idempotency-Key once the service is back`;
+  return new HttpError(503, message, undefined, { 'retry-after': String(RESTART_RETRY_AFTER_SECONDS) });
+}
+
+/** A restart takes a few seconds (model load and warm-up, /health/ready). */
+const RESTART_RETRY_AFTER_SECONDS = 5;
+
 export interface ErrorHandlerOptions {
   readonly bodyLimit: number;
 }
@@ -62,7 +78,7 @@ export default fp<ErrorHandlerOptions>(
     fastify.setValidatorCompiler(zodValidatorCompiler);
 
     fastify.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
-      const known = error instanceof HttpError ? error : frameworkClientError(error, request, options.bodyLimit);
+      const known = error instanceof HttpError ? error : (unavailable(error) ?? frameworkClientError(error, request, options.bodyLimit));
       if (known !== undefined && known.statusCode < 500) {
         request.log.info({ statusCode: known.statusCode, problems: known.errors }, 'request refused');
         reply.headers(known.headers);

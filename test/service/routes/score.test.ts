@@ -224,3 +224,20 @@ describe('per-port referral budget', () => {
     await budgeted.close();
   });
 });
+
+describe('the decision log stopped', () => {
+  test('a score is refused with 503, Retry-After and what to do, not a 500', async () => {
+    const stopped = await buildTestApp({ clock: () => NOW });
+    try {
+      // As after a failed COMMIT or fsync, or while shutting down.
+      await stopped.app.storage.decisionLog.close();
+      const response = await stopped.app.inject({ method: 'POST', url: '/v1/score', headers: stopped.auth('officer'), payload: freshCrossing('log-stopped') });
+      expect(response.statusCode).toBe(503);
+      expect(response.headers['retry-after']).toBe('5');
+      expect(response.json().message).toBe('decision log unavailable: closed; send the request again with the same Idempotency-Key once the service is back');
+      expect(stopped.app.storage.decisions.countDecisions()).toBe(0);
+    } finally {
+      await stopped.close();
+    }
+  });
+});
