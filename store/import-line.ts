@@ -36,9 +36,10 @@ export function createCrossingLineParser(now: number): CrossingLineParser {
 }
 
 /**
- * V8 quotes the start of the bad input in its message (`Unexpected token 'A', "{"plate": ABC1..." is
- * not valid JSON`); that snippet may hold a plate or document number, which must not reach logs.
+ * V8 quotes the bad input in its message, whole or cut short around the error (`Unexpected token
+ * 'A', "{"plate": ABC1..." is not valid JSON`, `Unexpected token 'P', ..."avelerId":P1234"... is not
+ * valid JSON`); that snippet may hold a plate or document number, which must not reach logs.
  */
 export function jsonErrorWithoutInput(message: string): string {
-  return message.replace(/, ".*" is not valid JSON$/s, '');
+  return message.replace(/, (?:\.\.\.)?".*$/s, '');
 }

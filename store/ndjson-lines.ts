@@ -14,15 +14,21 @@ export const MAX_LINE_CHARS = 64 * 1024;
 
 /**
  * The lines of a UTF-8 file, in blocks (one array per chunk read) so that a consumer handling
- * 100k lines per second is not paying one promise per line. `\n` and `\r\n` endings both work.
+ * 100k lines per second is not paying one promise per line. `\n` and `\r\n` endings both work,
+ * and a byte-order mark at the start (as Windows tools write UTF-8) is not part of the first line.
  */
 export async function* readLineBlocks(path: string, chunkBytes = 1 << 20, maxLineChars = MAX_LINE_CHARS): AsyncGenerator<NumberedLine[]> {
   const decoder = new StringDecoder('utf8');
   let carry = '';
   let skippingLongLine = false;
   let lineNumber = 0;
+  let atStart = true;
   for await (const chunk of createReadStream(path, { highWaterMark: chunkBytes })) {
-    const text = carry + decoder.write(chunk as Buffer);
+    let text = carry + decoder.write(chunk as Buffer);
+    if (atStart && text.length > 0) {
+      atStart = false;
+      if (text.charCodeAt(0) === BYTE_ORDER_MARK) text = text.slice(1);
+    }
     const block: NumberedLine[] = [];
     let start = 0;
     for (let end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n', start)) {
@@ -43,6 +49,8 @@ export async function* readLineBlocks(path: string, chunkBytes = 1 << 20, maxLin
   const rest = carry + decoder.end();
   if (rest.length > 0 && !skippingLongLine) yield [{ lineNumber: ++lineNumber, text: stripCarriageReturn(rest) }];
 }
+
+const BYTE_ORDER_MARK = 0xfeff;
 
 function stripCarriageReturn(line: string): string {
   return line.endsWith('\r') ? line.slice(0, -1) : line;

@@ -27,7 +27,10 @@ function crossing(minutes: number, plate: string): CrossingEvent {
   });
 }
 
-/** Lines 1-3 good, 4 not JSON, 5 a schema error, 6 blank, 7 good, 8 in the future, 9 too long, 10 good (CRLF), 11 good without a final newline. */
+/**
+ * A UTF-8 byte-order mark, then lines 1-3 good, 4 not JSON, 5 a schema error, 6 blank, 7 good, 8 in
+ * the future, 9 too long, 10 good (CRLF), 11 good without a final newline.
+ */
 function mixedFile(): { path: string; good: CrossingEvent[]; badPlate: string } {
   const good = [crossing(1, 'GOOD1'), crossing(2, 'GOOD2'), crossing(3, 'GOOD1'), crossing(4, 'GOOD3'), crossing(5, 'GOOD4'), crossing(6, 'GOOD5')];
   const noDriver = { ...crossing(7, 'BAD7'), occupants: sampleCrossing().occupants.map((o) => ({ ...o, role: 'passenger' as const })) };
@@ -46,7 +49,7 @@ function mixedFile(): { path: string; good: CrossingEvent[]; badPlate: string } 
     JSON.stringify(good[5]),
   ];
   const path = join(dir, `mixed-${files++}.ndjson`);
-  writeFileSync(path, lines.join('\n'));
+  writeFileSync(path, `\uFEFF${lines.join('\n')}`);
   return { path, good, badPlate: 'BAD7' };
 }
 
@@ -185,6 +188,21 @@ describe('npm run import', () => {
 
 describe('createCrossingLineParser', () => {
   const parse = createCrossingLineParser(NOW);
+
+  it('refuses a line that is not JSON without quoting any of it (identifiers must not reach logs)', () => {
+    const start = '{"port":"2504","vehicle":{"plate":"7ABC123","plateJurisdiction":"CA"},';
+    for (const [text, reason] of [
+      // V8 quotes a short line whole, and the part around the error of a longer one.
+      ['{"plate":P7ABC12}', "not valid JSON: Unexpected token 'P'"],
+      [`${start}"occupants":[{"travelerId":P123456789,"role":"driver"}]}`, "not valid JSON: Unexpected token 'P'"],
+      // Cut off after the VIN: the error is at the end of the line (95 characters).
+      [`${start}"vin":"1HGCM82633A004352"`, 'not valid JSON: Expected \',\' or \'}\' after property value in JSON at position 95'],
+    ] as const) {
+      const outcome = parse({ lineNumber: 1, text });
+      expect(outcome).toEqual({ kind: 'rejected', reasons: [reason] });
+      for (const secret of ['P7ABC12', '7ABC123', 'P123456789', '1HGCM82633A004352']) expect(JSON.stringify(outcome)).not.toContain(secret);
+    }
+  });
 
   it('says a missing enum field is missing, where zod alone would call it a wrong value', () => {
     const { lane: _lane, ...withoutLane } = crossing(1, 'NOLANE');
