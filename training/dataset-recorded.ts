@@ -12,8 +12,13 @@ import { formatWithOffset, type TimeRange } from './time-range.ts';
  *   spec are skipped and counted.
  * - label: 1 when the current outcome (the latest report; corrections supersede) is a seizure.
  * - weight: 1 / referral_propensity for crossings the random selection sent (the Horvitz–Thompson
- *   weight: a random referral at rate 2 % stands for 50 crossings), 1 for the others.
- *   Referrals by the model or the officer are not a sample of all traffic: the card says so.
+ *   weight: a random referral at rate 2 % stands for 50 crossings), 1 for those the model sent
+ *   (every crossing it recommends is sent: propensity 1).
+ * - left out: crossings an officer referred on their own (the model released them, no random
+ *   draw: selection 'none'). The weighted random selections already stand for every released
+ *   crossing; these, chosen by suspicion, would count some of them twice and overstate seizures
+ *   (as the monitoring estimates leave them out: service/monitoring/decision-cells.ts). Counted
+ *   in the stats.
  * - audit columns: the driver's, as stored for fairness monitoring.
  */
 
@@ -28,6 +33,8 @@ export interface RecordedDatasetStats {
   unlabelled: number;
   /** Recorded under another feature spec hash. */
   otherSpec: number;
+  /** Referred by an officer on their own, with a result: left out (not sent by the model or the random selection). */
+  officerReferrals: number;
   randomSelections: number;
 }
 
@@ -75,6 +82,10 @@ export function* recordedDatasetRows(db: SqliteDatabase, range: TimeRange, stats
       stats.pending++;
       continue;
     }
+    if (d.selection === 'none') {
+      stats.officerReferrals++;
+      continue;
+    }
     const random = d.selection === 'random';
     if (random) stats.randomSelections++;
     stats.rows++;
@@ -102,5 +113,5 @@ function featuresFromBlob(blob: Buffer): Float32Array {
 }
 
 export function emptyRecordedStats(): RecordedDatasetStats {
-  return { decisions: 0, rows: 0, pending: 0, unlabelled: 0, otherSpec: 0, randomSelections: 0 };
+  return { decisions: 0, rows: 0, pending: 0, unlabelled: 0, otherSpec: 0, officerReferrals: 0, randomSelections: 0 };
 }

@@ -68,7 +68,8 @@ async function main(): Promise<void> {
     const d = stats.detail;
     lines.push(
       `from ${d.decisions.toLocaleString('en-US')} decisions: ${d.rows} labelled (${d.randomSelections} by random selection), ` +
-        `${d.unlabelled} not referred (no label), ${d.pending} awaiting a result, ${d.otherSpec} under another feature spec`,
+        `${d.unlabelled} not referred (no label), ${d.pending} awaiting a result, ${d.otherSpec} under another feature spec, ` +
+        `${d.officerReferrals} referred by an officer on their own (left out: not a sample of traffic)`,
     );
   }
   process.stdout.write(`${lines.join('\n')}\n`);

@@ -46,7 +46,7 @@ const DECISIONS: DecisionFixture[] = [
   { id: 'd6', at: T0 + 5 * HOUR, selection: 'random', propensity: 0.05, outcomes: [[1, 'no_seizure'], [1, 'seizure']] },
   // Under another feature spec: skipped.
   { id: 'd7', at: T0 + 6 * HOUR, selection: 'model', propensity: 1, outcomes: [[1, 'seizure']], specHash: 'f'.repeat(64) },
-  // Officer referral against the recommendation (selection none): weight 1.
+  // Officer referral against the recommendation (selection none): left out, counted.
   { id: 'd8', at: T0 + 48 * HOUR, selection: 'none', propensity: 0.02, outcomes: [[1, 'no_seizure']] },
 ];
 
@@ -101,21 +101,21 @@ describe('dataset from the service records', () => {
   it('keeps the inspected crossings with a result, weighted by inverse selection probability', async () => {
     const out = join(folder, 'recorded.csv');
     const stats = await exportDataset({ source: { kind: 'db', path: dbPath }, range: parseTimeRange(undefined, undefined), out });
-    expect(stats.kind === 'db' && stats.detail).toEqual({ decisions: 8, rows: 4, pending: 1, unlabelled: 2, otherSpec: 1, randomSelections: 2 });
+    expect(stats.kind === 'db' && stats.detail).toEqual({ decisions: 8, rows: 3, pending: 1, unlabelled: 2, otherSpec: 1, officerReferrals: 1, randomSelections: 2 });
 
     const table = await loadLabelledTable(out);
-    expect(table.rows).toBe(4);
-    expect(Array.from(table.labels)).toEqual([1, 0, 1, 0]); // d1, d2, d6 (corrected to seizure), d8
-    expect(Array.from(table.weights)).toEqual([1, 50, 20, 1]);
+    expect(table.rows).toBe(3);
+    expect(Array.from(table.labels)).toEqual([1, 0, 1]); // d1, d2, d6 (corrected to seizure)
+    expect(Array.from(table.weights)).toEqual([1, 50, 20]);
     expect(Array.from(table.features.subarray(0, FEATURE_COUNT))).toEqual(Array.from(vectorOf('d1')));
     expect(Array.from(table.features.subarray(2 * FEATURE_COUNT, 3 * FEATURE_COUNT))).toEqual(Array.from(vectorOf('d6')));
     // The port's local time, rebuilt from the stored instant and offset.
     expect(table.timestampTexts[0]).toBe('2025-03-01T07:00:00.000-08:00');
     expect(table.timestamps[0]).toBe(T0);
-    expect(table.ports).toEqual(['2504', '2504', '2504', '2504']);
-    expect(table.groups.sex).toEqual(['female', '', '', '']);
-    expect(table.groups.ageBand).toEqual(['45-54', '', '', '']);
-    expect(table.groups.citizenship).toEqual(['USA', '', '', '']);
+    expect(table.ports).toEqual(['2504', '2504', '2504']);
+    expect(table.groups.sex).toEqual(['female', '', '']);
+    expect(table.groups.ageBand).toEqual(['45-54', '', '']);
+    expect(table.groups.citizenship).toEqual(['USA', '', '']);
   });
 
   it('restricts to --from/--to by the crossing instant', async () => {
