@@ -38,6 +38,9 @@ describe('bad query parameters get a 400 naming the parameter', () => {
   const cases: readonly [string, RegExp][] = [
     ['/v1/monitoring/performance?from=yesterday', /^from: must be an ISO 8601 date/],
     ['/v1/monitoring/performance?to=2025-13-45', /^to: must be an ISO 8601 date/],
+    // Impossible dates and hours are refused, not rolled over (2025-02-31 would read as 2025-03-03).
+    ['/v1/monitoring/performance?from=2025-02-31', /^from: must be an ISO 8601 date .*; 2025-02-31 is not a calendar date$/],
+    ['/v1/monitoring/performance?to=2025-03-01T24:00:00Z', /^to: must be an ISO 8601 date/],
     ['/v1/monitoring/performance?from=2025-03-02&to=2025-03-01', /^from: must be before to/],
     ['/v1/monitoring/performance?confidence=2', /^confidence: must be less than 1/],
     ['/v1/monitoring/performance?port=25', /^port: must be a 4-digit port code/],
