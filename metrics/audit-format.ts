@@ -1,6 +1,7 @@
 import type { AuditResult } from './audit.ts';
 import { FAIRNESS_METRIC_ABBREVIATIONS, FAIRNESS_METRICS, type Disparity, type FairnessTable } from './fairness.ts';
 import type { Interval } from './intervals.ts';
+import { postStratifyByRecommendation } from './label-coverage.ts';
 
 /** The audit report as aligned text tables for a terminal. */
 
@@ -34,21 +35,27 @@ function formatTable(table: FairnessTable): string {
   const out: string[] = [];
   out.push(`== ${title} (reference: ${table.reference.label}, ${table.reference.chosenBy === 'given' ? 'given' : 'the largest group'}) ==`);
   out.push('');
-  out.push('Group metrics (rates in %; precision and FDR over labelled referrals, FPR, FNR and FOR over the labelled sample)');
+  out.push(
+    'Group metrics (rates in %; precision and FDR over labelled referrals, FPR, FNR and FOR over the labelled sample; ' +
+      'TP FP FN TN: weights post-stratified to the group\u2019s referrals and releases, as the rates use them)',
+  );
   out.push(
     alignedTable(
       ['group', 'decisions', 'referred', 'labelled', 'TP', 'FP', 'FN', 'TN', ...FAIRNESS_METRICS.map((m) => FAIRNESS_METRIC_ABBREVIATIONS[m])],
-      table.groups.map((g) => [
-        g.status === 'too_small' ? `${g.label} ~` : g.label,
-        count(g.decisions),
-        count(g.referrals),
-        count(g.labelled),
-        count(g.counts.labelledWeights.truePositives),
-        count(g.counts.labelledWeights.falsePositives),
-        count(g.counts.labelledWeights.falseNegatives),
-        count(g.counts.labelledWeights.trueNegatives),
-        ...FAIRNESS_METRICS.map((m) => percent(g.metrics[m].value)),
-      ]),
+      table.groups.map((g) => {
+        const w = postStratifyByRecommendation(g.counts).labelledWeights;
+        return [
+          g.status === 'too_small' ? `${g.label} ~` : g.label,
+          count(g.decisions),
+          count(g.referrals),
+          count(g.labelled),
+          count(w.truePositives),
+          count(w.falsePositives),
+          count(w.falseNegatives),
+          count(w.trueNegatives),
+          ...FAIRNESS_METRICS.map((m) => percent(g.metrics[m].value)),
+        ];
+      }),
     ),
   );
   out.push('');

@@ -40,23 +40,69 @@ function checkFinite(values: ArrayLike<number>, what: string): void {
 }
 
 /**
- * Quantile bin edges from a training sample: the candidates are the values at ranks ⌊j·n/k⌋ of the
- * sorted sample (j = 1 … k−1), so each bin holds about n/k values; duplicates are dropped (a feature
- * with few distinct values gets fewer bins), and so is any edge equal to the sample's minimum (its
- * bin below would always be empty). Every resulting bin holds at least one sample value.
+ * Quantile bin edges from a training sample, each value counted by its weight (default 1): on a
+ * training set exported from the service a random selection's row stands for 1/selection
+ * probability crossings, and live histograms count every crossing.
+ *
+ * Sort the sample: v₍₀₎ <= … <= v₍ₙ₋₁₎ with weights w₍ᵢ₎, C_i = Σ_{m<i} w₍ₘ₎, W = C_n. Candidate j
+ * (j = 1 … k−1) is v₍ᵢ₎ for the smallest i with C_{i+1} > j·W/k: the lowest value at which the
+ * cumulative weight passes the share j/k. With unit weights that is rank ⌊j·n/k⌋, so each bin holds
+ * about n/k values. Duplicate candidates are dropped (a feature with few distinct values gets fewer
+ * bins), and so is any equal to the sample's minimum (its bin below would always be empty). Every
+ * resulting bin holds weight > 0.
  */
-export function quantileBinEdges(sample: ArrayLike<number>, bins = DEFAULT_DRIFT_BINS): number[] {
+export function quantileBinEdges(sample: ArrayLike<number>, bins = DEFAULT_DRIFT_BINS, weights?: ArrayLike<number>): number[] {
   if (!(Number.isInteger(bins) && bins >= 1)) throw new RangeError(`bins must be a positive integer, got ${bins}`);
   if (sample.length === 0) throw new RangeError('cannot place bin edges without a sample');
   checkFinite(sample, 'sample');
+  const total = totalWeight(sample.length, weights);
+  // The sorted sample as distinct values and the weight at each (a native sort and a binary search
+  // per row: several times faster than sorting row indices through a comparator).
   const sorted = Float64Array.from(sample).sort();
-  const minimum = sorted[0] as number;
+  let distinctCount = 0;
+  for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) sorted[distinctCount++] = sorted[i]!;
+  const distinct = sorted.subarray(0, distinctCount);
+  const weightAt = new Float64Array(distinctCount);
+  for (let i = 0; i < sample.length; i++) weightAt[indexOfValue(distinct, sample[i]!)] += weights === undefined ? 1 : weights[i]!;
+
+  const minimum = distinct[0]!;
   const edges: number[] = [];
+  let g = 0;
+  let cumulative = weightAt[0]!; // the weight of values <= distinct[g]
   for (let j = 1; j < bins; j++) {
-    const candidate = sorted[Math.floor((j * sorted.length) / bins)] as number;
+    const share = (j * total) / bins;
+    // The first row whose cumulative weight passes the share lies in the first value group that does.
+    while (!(cumulative > share) && g < distinctCount - 1) cumulative += weightAt[++g]!;
+    const candidate = distinct[g]!;
     if (candidate > minimum && candidate !== edges[edges.length - 1]) edges.push(candidate);
   }
   return edges;
+}
+
+/** Σ weights (n when there are none), refusing weights that do not describe a distribution. */
+function totalWeight(n: number, weights: ArrayLike<number> | undefined): number {
+  if (weights === undefined) return n;
+  if (weights.length !== n) throw new RangeError(`${n} values but ${weights.length} weights`);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const w = weights[i]!;
+    if (!(Number.isFinite(w) && w >= 0)) throw new RangeError(`weights[${i}] must be a finite number >= 0, got ${w}`);
+    total += w;
+  }
+  if (!(total > 0)) throw new RangeError('the weights sum to 0: no distribution to describe');
+  return total;
+}
+
+/** The index of `value` in ascending distinct `values` (it is there). */
+function indexOfValue(values: Float64Array, value: number): number {
+  let lo = 0;
+  let hi = values.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (values[mid]! < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** The bin of a value: the number of edges <= value (binary search). */
@@ -78,15 +124,16 @@ function checkEdges(edges: readonly number[]): void {
   }
 }
 
-/** Counts of values per bin (edges.length + 1 bins). NaN or infinite values are refused. */
-export function histogramCounts(values: ArrayLike<number>, edges: readonly number[]): number[] {
+/** Counts of values per bin (edges.length + 1 bins), each value counted by its weight (default 1). NaN or infinite values are refused. */
+export function histogramCounts(values: ArrayLike<number>, edges: readonly number[], weights?: ArrayLike<number>): number[] {
   checkEdges(edges);
+  if (weights !== undefined) totalWeight(values.length, weights);
   const counts = new Array<number>(edges.length + 1).fill(0);
   for (let i = 0; i < values.length; i++) {
     const v = values[i] as number;
     if (!Number.isFinite(v)) throw new RangeError(`values[${i}] must be a finite number, got ${v}`);
     const b = binIndex(edges, v);
-    counts[b] = (counts[b] as number) + 1;
+    counts[b] = (counts[b] as number) + (weights === undefined ? 1 : weights[i]!);
   }
   return counts;
 }
@@ -97,14 +144,14 @@ export function proportionsOf(counts: readonly number[]): number[] {
   return counts.map((c) => (total === 0 ? 0 : c / total));
 }
 
-/** The distribution of values over fixed edges, as the model card stores it. */
-export function binnedDistribution(values: ArrayLike<number>, edges: readonly number[]): BinnedDistribution {
-  return { edges: [...edges], proportions: proportionsOf(histogramCounts(values, edges)) };
+/** The distribution of values over fixed edges, as the model card stores it; each value counted by its weight (default 1). */
+export function binnedDistribution(values: ArrayLike<number>, edges: readonly number[], weights?: ArrayLike<number>): BinnedDistribution {
+  return { edges: [...edges], proportions: proportionsOf(histogramCounts(values, edges, weights)) };
 }
 
-/** A reference distribution for the card: quantile edges from the sample, then its proportions. */
-export function referenceDistribution(sample: ArrayLike<number>, bins = DEFAULT_DRIFT_BINS): BinnedDistribution {
-  return binnedDistribution(sample, quantileBinEdges(sample, bins));
+/** A reference distribution for the card: quantile edges from the sample, then its proportions (weighted alike). */
+export function referenceDistribution(sample: ArrayLike<number>, bins = DEFAULT_DRIFT_BINS, weights?: ArrayLike<number>): BinnedDistribution {
+  return binnedDistribution(sample, quantileBinEdges(sample, bins, weights), weights);
 }
 
 function checkPair(reference: readonly number[], actual: readonly number[]): void {

@@ -12,8 +12,9 @@ import {
   type DecisionCounts,
 } from './decision-counts.ts';
 import { DEFAULT_CONFIDENCE, DEFAULT_REPLICATES, percentileInterval, wilsonInterval, type Interval } from './intervals.ts';
+import { postStratificationFactor, postStratifyByRecommendation } from './label-coverage.ts';
 import { hitRateTest, type HitRateTest } from './outcome-test.ts';
-import { hajekProportion, releasesSampled, type ProportionEstimate } from './selective-labels.ts';
+import { hajekProportion, referralsSampled, releasesSampled, type ProportionEstimate } from './selective-labels.ts';
 
 /**
  * The group fairness table: per group of one audit attribute (or of an intersection of several),
@@ -28,6 +29,13 @@ import { hajekProportion, releasesSampled, type ProportionEstimate } from './sel
  *   FPR, FNR, FOR   from the labelled sample (the random selection), inverse-propensity weighted
  *                   (selective-labels.ts)
  * PPR and PPrev count decisions, all of which are observed; the others use labelled rows only.
+ * Each group's weights are first post-stratified by the model's recommendation (label-coverage.ts,
+ * the correction the performance report applies), so a group whose referrals are partly still
+ * pending does not see its referred stratum count too little in FPR and FNR; ratios within one
+ * stratum (precision, FDR, FOR) are unchanged by it. Positivity, per group (selective-labels.ts):
+ * FPR and FNR are null while the group has releases but no labelled release, or referrals but no
+ * labelled referral; FOR only in the first case; precision and FDR when no referral is labelled.
+ * The group's `counts` stay the raw sums (they add across groups; the adjusted weights do not).
  *
  * Disparity = metric_g / metric_reference (Aequitas). The reference group is the one named, else the
  * largest (most decisions). Intervals: Wilson for each metric (selective-labels.ts for the weighted
@@ -162,13 +170,13 @@ export function groupLabel(key: readonly string[]): string {
 
 const sameKey = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((v, i) => v === b[i]);
 
-/** Cells (of decision-counts.ts) behind each labelled metric, and whether it needs sampled releases. */
+/** Cells (of decision-counts.ts) behind each labelled metric, and the strata whose labels it needs (positivity). */
 const LABELLED_METRICS = {
-  precision: { numerator: ['truePositives'], denominator: ['truePositives', 'falsePositives'], needsReleases: false },
-  falseDiscoveryRate: { numerator: ['falsePositives'], denominator: ['truePositives', 'falsePositives'], needsReleases: false },
-  falsePositiveRate: { numerator: ['falsePositives'], denominator: ['falsePositives', 'trueNegatives'], needsReleases: true },
-  falseNegativeRate: { numerator: ['falseNegatives'], denominator: ['truePositives', 'falseNegatives'], needsReleases: true },
-  falseOmissionRate: { numerator: ['falseNegatives'], denominator: ['falseNegatives', 'trueNegatives'], needsReleases: true },
+  precision: { numerator: ['truePositives'], denominator: ['truePositives', 'falsePositives'], needsReferred: true, needsReleased: false },
+  falseDiscoveryRate: { numerator: ['falsePositives'], denominator: ['truePositives', 'falsePositives'], needsReferred: true, needsReleased: false },
+  falsePositiveRate: { numerator: ['falsePositives'], denominator: ['falsePositives', 'trueNegatives'], needsReferred: true, needsReleased: true },
+  falseNegativeRate: { numerator: ['falseNegatives'], denominator: ['truePositives', 'falseNegatives'], needsReferred: true, needsReleased: true },
+  falseOmissionRate: { numerator: ['falseNegatives'], denominator: ['falseNegatives', 'trueNegatives'], needsReferred: false, needsReleased: true },
 } as const;
 
 type LabelledMetric = keyof typeof LABELLED_METRICS;
@@ -180,9 +188,10 @@ function ratio(a: number, b: number): number {
 
 /**
  * Every metric's point value from the six cells (rows: TP, FP, FN, TN, unlabelled referred,
- * unlabelled released; and the labelled cells' summed weights), written to out[offset …] in
- * FAIRNESS_METRICS order, NaN where undefined. The one definition behind both the table and each
- * bootstrap replicate (which calls it millions of times, hence numbers rather than objects).
+ * unlabelled released; and the labelled cells' summed weights, already post-stratified), written to
+ * out[offset …] in FAIRNESS_METRICS order, NaN where undefined. The one definition behind both
+ * fairnessMetricValues and each bootstrap replicate (which calls it millions of times, hence
+ * numbers rather than objects).
  */
 function writeMetricValues(
   rows: ArrayLike<number>,
@@ -196,21 +205,23 @@ function writeMetricValues(
 ): void {
   const referrals = (rows[0] as number) + (rows[1] as number) + (rows[4] as number);
   const decisions = referrals + (rows[2] as number) + (rows[3] as number) + (rows[5] as number);
-  // Positivity (selective-labels.ts): error rates need labelled releases when releases exist.
-  const sampled = rows[5] === 0 || (rows[2] as number) + (rows[3] as number) > 0;
+  // Positivity (selective-labels.ts): a rate spanning a stratum needs labelled rows there when the
+  // stratum has decisions (precision and FDR, within the referred stratum, are NaN without them anyway).
+  const released = rows[5] === 0 || (rows[2] as number) + (rows[3] as number) > 0;
+  const referred = rows[4] === 0 || (rows[0] as number) + (rows[1] as number) > 0;
   out[offset] = ratio(referrals, allReferrals);
   out[offset + 1] = ratio(referrals, decisions);
   out[offset + 2] = ratio(tpW, tpW + fpW);
   out[offset + 3] = ratio(fpW, tpW + fpW);
-  out[offset + 4] = sampled ? ratio(fpW, fpW + tnW) : Number.NaN;
-  out[offset + 5] = sampled ? ratio(fnW, fnW + tpW) : Number.NaN;
-  out[offset + 6] = sampled ? ratio(fnW, fnW + tnW) : Number.NaN;
+  out[offset + 4] = released && referred ? ratio(fpW, fpW + tnW) : Number.NaN;
+  out[offset + 5] = released && referred ? ratio(fnW, fnW + tpW) : Number.NaN;
+  out[offset + 6] = released ? ratio(fnW, fnW + tnW) : Number.NaN;
 }
 
 /** Point values of every metric (no intervals), null where undefined. */
 export function fairnessMetricValues(c: DecisionCounts, allReferrals: number): Record<FairnessMetric, number | null> {
   const out = new Float64Array(FAIRNESS_METRICS.length);
-  const w = c.labelledWeights;
+  const w = postStratifyByRecommendation(c).labelledWeights;
   writeMetricValues(cellRows(c), w.truePositives, w.falsePositives, w.falseNegatives, w.trueNegatives, allReferrals, out, 0);
   return Object.fromEntries(FAIRNESS_METRICS.map((m, i) => [m, Number.isNaN(out[i]) ? null : (out[i] as number)])) as Record<FairnessMetric, number | null>;
 }
@@ -218,6 +229,7 @@ export function fairnessMetricValues(c: DecisionCounts, allReferrals: number): R
 /**
  * Bootstrap replicates of every disparity: in each replicate every group's decisions are redrawn
  * from its cells (decision-counts.ts resampleDecisionCounts, done here on plain arrays for speed),
+ * the redrawn weights post-stratified by the redrawn strata (label-coverage.ts, as the table is),
  * PPR's total recomputed, and each metric divided by the reference's. Returns one Float64Array of
  * replicates per (metric, group), index m · groups + g; NaN where undefined.
  */
@@ -240,7 +252,13 @@ function bootstrapDisparities(groups: readonly DecisionCounts[], referenceIndex:
     for (let g = 0; g < G; g++) {
       const d = drawn[g] as Float64Array;
       const w = weights[g] as Float64Array;
-      writeMetricValues(d, (d[0] as number) * (w[0] as number), (d[1] as number) * (w[1] as number), (d[2] as number) * (w[2] as number), (d[3] as number) * (w[3] as number), total, values, g * M);
+      const tpW = (d[0] as number) * (w[0] as number);
+      const fpW = (d[1] as number) * (w[1] as number);
+      const fnW = (d[2] as number) * (w[2] as number);
+      const tnW = (d[3] as number) * (w[3] as number);
+      const referred = postStratificationFactor((d[0] as number) + (d[1] as number) + (d[4] as number), tpW + fpW);
+      const released = postStratificationFactor((d[2] as number) + (d[3] as number) + (d[5] as number), fnW + tnW);
+      writeMetricValues(d, tpW * referred, fpW * referred, fnW * released, tnW * released, total, values, g * M);
     }
     for (let m = 0; m < M; m++) {
       const reference = values[referenceIndex * M + m] as number;
@@ -255,11 +273,13 @@ function bootstrapDisparities(groups: readonly DecisionCounts[], referenceIndex:
 function metricEstimates(c: DecisionCounts, allReferrals: number, minimumCount: number, confidence: number): Record<FairnessMetric, MetricEstimate> {
   const decisions = decisionTotal(c);
   const referrals = referralTotal(c);
-  const sampled = releasesSampled(c);
+  const released = releasesSampled(c);
+  const referred = referralsSampled(c);
+  const adjusted = postStratifyByRecommendation(c);
   const labelled = (metric: LabelledMetric): MetricEstimate => {
     const spec = LABELLED_METRICS[metric];
-    const e = hajekProportion(c, spec.numerator, spec.denominator, confidence);
-    const usable = !spec.needsReleases || sampled;
+    const e = hajekProportion(adjusted, spec.numerator, spec.denominator, confidence);
+    const usable = (!spec.needsReleased || released) && (!spec.needsReferred || referred);
     return { ...e, value: usable ? e.value : null, interval: usable ? e.interval : null, tooSmall: e.rows < minimumCount };
   };
   return {

@@ -26,12 +26,8 @@ import type { DecisionCounts } from './decision-counts.ts';
 export function postStratifyByRecommendation(counts: DecisionCounts): DecisionCounts {
   const r = counts.labelledRows;
   const w = counts.labelledWeights;
-  const referredSize = r.truePositives + r.falsePositives + counts.unlabelledReferred;
-  const releasedSize = r.falseNegatives + r.trueNegatives + counts.unlabelledReleased;
-  const referredWeight = w.truePositives + w.falsePositives;
-  const releasedWeight = w.falseNegatives + w.trueNegatives;
-  const referred = referredWeight > 0 ? referredSize / referredWeight : 1;
-  const released = releasedWeight > 0 ? releasedSize / releasedWeight : 1;
+  const referred = postStratificationFactor(r.truePositives + r.falsePositives + counts.unlabelledReferred, w.truePositives + w.falsePositives);
+  const released = postStratificationFactor(r.falseNegatives + r.trueNegatives + counts.unlabelledReleased, w.falseNegatives + w.trueNegatives);
   const scale = (c: ConfusionCounts, power: number): ConfusionCounts => ({
     truePositives: c.truePositives * referred ** power,
     falsePositives: c.falsePositives * referred ** power,
@@ -43,4 +39,13 @@ export function postStratifyByRecommendation(counts: DecisionCounts): DecisionCo
     labelledWeights: scale(counts.labelledWeights, 1),
     labelledWeightsSquared: scale(counts.labelledWeightsSquared, 2),
   };
+}
+
+/**
+ * The factor N_s / Σ_{labelled j in s} w_j of one stratum (above); 1 when the stratum has no
+ * labelled weight. Exported for the fairness bootstrap, which applies it to plain numbers in its
+ * inner loop rather than building a DecisionCounts per replicate.
+ */
+export function postStratificationFactor(stratumSize: number, labelledWeight: number): number {
+  return labelledWeight > 0 ? stratumSize / labelledWeight : 1;
 }

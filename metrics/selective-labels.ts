@@ -29,10 +29,15 @@ import { DEFAULT_CONFIDENCE, wilsonIntervalWithVariance, type Interval } from '.
  * which needs only each cell's Σw and Σw². The interval is Wilson's with the effective size
  * n* = R(1 − R) / v̂ (intervals.ts); with all weights 1 it is exactly the Wilson interval.
  *
- * Positivity: with no labelled predicted negatives while released decisions exist (no random
- * selection in the window), nothing can be said about what the model misses, and the estimates that
- * need them (prevalence, recall, FNR, FPR, FOR) are null rather than the nonsense the formulas
- * would give.
+ * Positivity: every estimate whose cells span a stratum of the model's recommendation needs labelled
+ * rows in that stratum whenever the stratum has decisions; otherwise the formulas would silently
+ * read the stratum as empty. So, rather than the nonsense the formulas would give, they are null:
+ *   - no labelled predicted negative while released decisions exist (no random selection in the
+ *     window): nothing can be said about what the model misses — prevalence, recall, FNR, FPR and
+ *     FOR are null (`releasesSampled` false);
+ *   - no labelled predicted positive while model referrals exist (none of them has an outcome yet):
+ *     TP and FP are unknown, not 0 — prevalence, recall, FNR, FPR and precision are null
+ *     (`referralsSampled` false). FOR, which lies within the released stratum, stays.
  */
 
 export interface ProportionEstimate {
@@ -56,6 +61,8 @@ export interface SelectiveLabelEstimates {
   readonly estimatedPositives: number | null;
   /** False when released decisions exist but none of them is labelled (see positivity above). */
   readonly releasesSampled: boolean;
+  /** False when the model recommended referrals but none of them is labelled yet (see positivity above). */
+  readonly referralsSampled: boolean;
 }
 
 type Cell = keyof ConfusionCounts;
@@ -98,21 +105,37 @@ export function releasesSampled(counts: DecisionCounts): boolean {
   return counts.unlabelledReleased === 0 || counts.labelledRows.falseNegatives + counts.labelledRows.trueNegatives > 0;
 }
 
+/** Whether the model's referrals are represented among the labelled rows at all. */
+export function referralsSampled(counts: DecisionCounts): boolean {
+  return counts.unlabelledReferred === 0 || counts.labelledRows.truePositives + counts.labelledRows.falsePositives > 0;
+}
+
+/** The strata of the model's recommendation an estimate's cells span (see positivity above). */
+interface Needs {
+  readonly referred: boolean;
+  readonly released: boolean;
+}
+
+const BOTH: Needs = { referred: true, released: true };
+
 export function inversePropensityEstimates(counts: DecisionCounts, confidence = DEFAULT_CONFIDENCE): SelectiveLabelEstimates {
-  const sampled = releasesSampled(counts) && labelledTotal(counts) > 0;
-  const estimate = (numerator: readonly Cell[], denominator: readonly Cell[], needsReleases: boolean): ProportionEstimate => {
+  const released = releasesSampled(counts) && labelledTotal(counts) > 0;
+  const referred = referralsSampled(counts);
+  const estimate = (numerator: readonly Cell[], denominator: readonly Cell[], needs: Needs): ProportionEstimate => {
     const e = hajekProportion(counts, numerator, denominator, confidence);
-    return needsReleases && !sampled ? { ...e, value: null, interval: null } : e;
+    const usable = (!needs.released || released) && (!needs.referred || referred);
+    return usable ? e : { ...e, value: null, interval: null };
   };
   const w = counts.labelledWeights;
   return {
-    prevalence: estimate(['truePositives', 'falseNegatives'], ALL, true),
-    recall: estimate(['truePositives'], ['truePositives', 'falseNegatives'], true),
-    falseNegativeRate: estimate(['falseNegatives'], ['truePositives', 'falseNegatives'], true),
-    falsePositiveRate: estimate(['falsePositives'], ['falsePositives', 'trueNegatives'], true),
-    falseOmissionRate: estimate(['falseNegatives'], ['falseNegatives', 'trueNegatives'], true),
-    precision: estimate(['truePositives'], ['truePositives', 'falsePositives'], false),
-    estimatedPositives: sampled ? w.truePositives + w.falseNegatives : null,
-    releasesSampled: sampled,
+    prevalence: estimate(['truePositives', 'falseNegatives'], ALL, BOTH),
+    recall: estimate(['truePositives'], ['truePositives', 'falseNegatives'], BOTH),
+    falseNegativeRate: estimate(['falseNegatives'], ['truePositives', 'falseNegatives'], BOTH),
+    falsePositiveRate: estimate(['falsePositives'], ['falsePositives', 'trueNegatives'], BOTH),
+    falseOmissionRate: estimate(['falseNegatives'], ['falseNegatives', 'trueNegatives'], { referred: false, released: true }),
+    precision: estimate(['truePositives'], ['truePositives', 'falsePositives'], { referred: true, released: false }),
+    estimatedPositives: released && referred ? w.truePositives + w.falseNegatives : null,
+    releasesSampled: released,
+    referralsSampled: referred,
   };
 }

@@ -19,10 +19,14 @@ export const binnedDistributionSchema = z.object({
 export const featureReferenceSchema = binnedDistributionSchema.extend({ name: z.string() });
 
 export const thresholdMetricsSchema = z.object({
+  /** The target rate this operating point was chosen for. */
   referralRate: z.number(),
+  /** The (weighted) share the threshold refers: at most the target, as tied scores are never split (absent on older cards). */
+  achievedReferralRate: z.number().min(0).max(1).optional(),
   threshold: z.number(),
-  precision: z.number(),
-  recall: z.number(),
+  /** null when the threshold refers nothing (the top tied scores alone exceed the rate). */
+  precision: z.number().nullable(),
+  recall: z.number().nullable(),
   referred: z.number().int(),
 });
 
@@ -99,6 +103,8 @@ export const modelCardSchema = z.object({
     threshold: z.number().min(0).max(1),
     /** The holdout referral rate the threshold was chosen to meet. */
     targetReferralRate: z.number().min(0).max(1),
+    /** The (weighted) share of holdout crossings it refers, <= the target (absent on older cards). */
+    achievedReferralRate: z.number().min(0).max(1).optional(),
   }),
   metrics: z.object({
     holdout: evaluationSchema,

@@ -37,10 +37,7 @@ export function renderModelCardMarkdown(card: ModelCard): string {
   push('');
 
   push('## Metrics', '');
-  push(
-    `Decision threshold: score >= ${fmt(card.decision.threshold, 6)}, chosen so that ${pct(card.decision.targetReferralRate)} of holdout crossings are referred.`,
-    '',
-  );
+  push(decisionSentence(card.decision), '');
   const baseline = card.metrics.baseline;
   push('| metric | model | ' + (baseline ? 'logistic baseline |' : ''));
   push('|---|---|' + (baseline ? '---|' : ''));
@@ -59,10 +56,19 @@ export function renderModelCardMarkdown(card: ModelCard): string {
   }
   push('');
   push('Thresholds at each referral rate (model):', '');
-  push('| referral rate | threshold | referred | precision | recall |', '|---|---|---|---|---|');
+  push(
+    '| referral rate | achieved | threshold | referred | precision | recall |',
+    '|---|---|---|---|---|---|',
+  );
   for (const at of card.metrics.holdout.atReferralRates) {
-    push(`| ${pct(at.referralRate)} | ${fmt(at.threshold, 6)} | ${at.referred} | ${fmt(at.precision, 4)} | ${fmt(at.recall, 4)} |`);
+    const achieved = at.achievedReferralRate === undefined ? '–' : pct(at.achievedReferralRate);
+    push(`| ${pct(at.referralRate)} | ${achieved} | ${fmt(at.threshold, 6)} | ${at.referred} | ${fmtOrDash(at.precision)} | ${fmtOrDash(at.recall)} |`);
   }
+  push(
+    '',
+    'Tied scores are never split, so a threshold may refer less than its rate; where the top tied scores alone exceed it, ' +
+      'nothing is referred and precision and recall are shown as –.',
+  );
   push('', 'Reliability (holdout; predicted probability against observed seizure rate):', '');
   push('| score bin | rows | mean predicted | observed rate |', '|---|---|---|---|');
   for (const bin of card.metrics.holdout.reliability) {
@@ -108,10 +114,22 @@ export function renderModelCardMarkdown(card: ModelCard): string {
   push(
     `\`card.json\` holds, for drift monitoring, the training distribution of each of the ${card.reference.features.length} features ` +
       `and of the score in fixed bins (score: ${card.reference.score.proportions.length} bins), and the per-feature medians used as the ` +
-      'occlusion baseline for reasons.',
+      'occlusion baseline for reasons; each training row counts by its weight (a random selection for the crossings it stands for).',
     '',
   );
   return lines.join('\n');
+}
+
+/** The threshold with the rate it refers on the holdout; older cards record only the target. */
+function decisionSentence(decision: ModelCard['decision']): string {
+  const threshold = `Decision threshold: score >= ${fmt(decision.threshold, 6)}`;
+  const target = pct(decision.targetReferralRate);
+  const achieved = decision.achievedReferralRate;
+  if (achieved === undefined) return `${threshold}, chosen so that at most ${target} of holdout crossings are referred.`;
+  if (achieved === 0) {
+    return `${threshold} (just above the top score): it refers no holdout crossing (target ${target}): the top tied scores alone hold more than ${target} of them.`;
+  }
+  return `${threshold}: it refers ${pct(achieved)} of holdout crossings (target ${target}).`;
 }
 
 function groupRow(g: GroupEvaluation): string {

@@ -38,11 +38,15 @@ export function evaluateScores(rows: EvaluationRows, rates: readonly number[] = 
     aucPr,
     atReferralRates: rates.map((rate) => {
       const point = operatingPointAtReferralRate(ranked, rate);
+      // Where the top tie group alone holds more than the rate nothing is referred: that operating
+      // point does not exist, so it has no precision or recall (null, shown as a dash), not 0.
+      const refersNothing = point.referredWeight === 0;
       return {
         referralRate: rate,
+        achievedReferralRate: point.referralRate,
         threshold: point.threshold,
-        precision: point.precision ?? 0,
-        recall: point.recall ?? 0,
+        precision: refersNothing ? null : point.precision,
+        recall: refersNothing ? null : point.recall,
         referred: point.referred,
       };
     }),
@@ -51,9 +55,42 @@ export function evaluateScores(rows: EvaluationRows, rates: readonly number[] = 
   };
 }
 
-/** The threshold that meets `rate` on the evaluation rows (ties never split: the achieved rate may be lower). */
-export function thresholdAtReferralRate(rows: EvaluationRows, rate: number): number {
-  return operatingPointAtReferralRate(rankScores(rows.labels, rows.scores, rows.weights), rate).threshold;
+/** The card's decision: the threshold for a target referral rate, and what it achieves on the rows. */
+export interface ReferralDecision {
+  readonly threshold: number;
+  readonly targetReferralRate: number;
+  /** The (weighted) share of the rows scoring >= threshold: at most the target, 0 when the top tie group alone exceeds it. */
+  readonly achievedReferralRate: number;
+  /** Rows scoring >= threshold, and all rows. */
+  readonly referredRows: number;
+  readonly rows: number;
+  /** The next score down, left out because taking its tied rows would pass the target; undefined when every row is referred. */
+  readonly nextScore?: { readonly score: number; readonly rows: number; readonly share: number };
+}
+
+/**
+ * The threshold that meets `rate` on the evaluation rows (metrics/referral-rate.ts: ties are never
+ * split, so the achieved rate may be lower than the target, down to nothing).
+ */
+export function decisionAtReferralRate(rows: EvaluationRows, rate: number): ReferralDecision {
+  const ranked = rankScores(rows.labels, rows.scores, rows.weights);
+  const point = operatingPointAtReferralRate(ranked, rate);
+  // The groups taken are the first ones in ranked order; the first group left out follows them.
+  let taken = 0;
+  while (taken < ranked.scores.length && ranked.scores[taken]! >= point.threshold) taken++;
+  const total = ranked.totalPositives + ranked.totalNegatives;
+  const next =
+    taken < ranked.scores.length
+      ? { score: ranked.scores[taken]!, rows: ranked.rows[taken]!, share: (ranked.positives[taken]! + ranked.negatives[taken]!) / total }
+      : undefined;
+  return {
+    threshold: point.threshold,
+    targetReferralRate: rate,
+    achievedReferralRate: point.referralRate,
+    referredRows: point.referred,
+    rows: rows.scores.length,
+    ...(next === undefined ? {} : { nextScore: next }),
+  };
 }
 
 /**

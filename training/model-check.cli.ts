@@ -11,7 +11,8 @@ import { checkModelVersion } from './build-card.ts';
 import { fractionFlag, parseCliArgs, requiredString, runCli, UsageError } from './cli-args.ts';
 import { loadLabelledTable } from './load-dataset.ts';
 import { checkExternalModel, writeCheckedModel } from './model-check.ts';
-import { comparisonTable } from './train-command.ts';
+import { referralShortfallWarning } from './referral-shortfall.ts';
+import { comparisonTable, describeDecision } from './train-command.ts';
 
 const USAGE = `usage: npm run model:check -- FILE.onnx --data FILE.csv [--out DIR] [options]
 
@@ -24,7 +25,10 @@ const USAGE = `usage: npm run model:check -- FILE.onnx --data FILE.csv [--out DI
   --feature-spec-hash HASH     the spec the model was trained on, when its ONNX metadata has no feature_spec_hash
   --card FILE                  a card naming featureSpec.hash and onnx.outputName
   --output NAME                the probability output, when the model has several
-  --target-referral-rate X     referral rate the card's threshold meets on the data (default 0.01)
+  --target-referral-rate X     referral rate the card's threshold meets on the data (default 0.01); tied scores
+                               are never split, so it may refer less: the output says how much
+  --allow-no-referrals         with --out, write the folder even if the threshold refers no row of --data (the
+                               top tied scores alone exceed the target); refused without it
   --owner NAME                 model owner on the card (repeatable)
   --force                      replace an existing --out folder`;
 
@@ -40,6 +44,7 @@ async function main(): Promise<void> {
       card: { type: 'string' },
       output: { type: 'string' },
       'target-referral-rate': { type: 'string' },
+      'allow-no-referrals': { type: 'boolean' },
       owner: { type: 'string', multiple: true },
       force: { type: 'boolean' },
       help: { type: 'boolean' },
@@ -85,19 +90,22 @@ async function main(): Promise<void> {
     throw error;
   }
   const { card, contract } = result;
+  const warning = referralShortfallWarning(result.decision, result.shortfallContext);
   const lines = [
     `${onnxPath}: meets the model contract (input '${contract.inputName}' [N, ${contract.width}], output '${contract.outputName}' as ${contract.outputForm}, feature spec ${card.featureSpec.hash.slice(0, 12)}…)`,
-    `scored ${table.rows.toLocaleString('en-US')} rows of ${data}; threshold ${card.decision.threshold.toPrecision(6)} refers ${(card.decision.targetReferralRate * 100).toFixed(2)} %`,
+    `scored ${table.rows.toLocaleString('en-US')} rows of ${data}; ${describeDecision(result.decision, 'them')}`,
+    ...(warning === undefined ? [] : [warning]),
     '',
     comparisonTable(card.metrics.holdout, undefined, ['metric on --data', 'model', '']),
   ];
-  if (values.out !== undefined) {
-    writeCheckedModel(result, values.out, values.force ?? false);
-    lines.push('', `wrote ${values.out} (model.onnx, card.json, card.md, golden.json)`);
-  } else {
-    lines.push('', 'no --out: nothing written');
+  // The figures first, so a refusal to write comes after what it is about.
+  process.stdout.write(`${lines.join('\n')}\n\n`);
+  if (values.out === undefined) {
+    process.stdout.write('no --out: nothing written\n');
+    return;
   }
-  process.stdout.write(`${lines.join('\n')}\n`);
+  writeCheckedModel(result, values.out, values.force ?? false, values['allow-no-referrals'] ?? false);
+  process.stdout.write(`wrote ${values.out} (model.onnx, card.json, card.md, golden.json)\n`);
 }
 
 runCli(main, USAGE);

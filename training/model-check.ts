@@ -7,10 +7,11 @@ import { ModelProtoType } from '../models/onnx-proto.ts';
 import { CARD_FILE, MODEL_FILE } from '../models/read-card.ts';
 import { buildModelCard } from './build-card.ts';
 import { renderModelCardMarkdown } from './card-markdown.ts';
-import { evaluateScores, groupEvaluations, thresholdAtReferralRate } from './evaluate.ts';
+import { decisionAtReferralRate, evaluateScores, groupEvaluations, type ReferralDecision } from './evaluate.ts';
 import { GOLDEN_FILE, pickGoldenRows } from './golden-rows.ts';
 import type { LabelledTable } from './labelled-table.ts';
 import { scoreMatrix } from './onnx-parity.ts';
+import { refuseNoReferrals, type ShortfallContext } from './referral-shortfall.ts';
 import { buildReference } from './reference.ts';
 import { writeModelFolder } from './write-model.ts';
 
@@ -47,6 +48,10 @@ export interface ModelCheckRequest {
 
 export interface ModelCheckResult {
   readonly card: ModelCard;
+  /** The card's threshold and what it achieves on the check data. */
+  readonly decision: ReferralDecision;
+  /** How messages about that decision name the rows. */
+  readonly shortfallContext: ShortfallContext;
   readonly contract: ModelContract;
   readonly onnx: OnnxFile;
   readonly markdown: string;
@@ -84,7 +89,8 @@ export async function checkExternalModel(request: ModelCheckRequest): Promise<Mo
 
   const table = request.table;
   const rows = { labels: table.labels, weights: table.weights, scores };
-  const threshold = thresholdAtReferralRate(rows, request.targetReferralRate);
+  const decision = decisionAtReferralRate(rows, request.targetReferralRate);
+  const threshold = decision.threshold;
   const allRows = Uint32Array.from({ length: table.rows }, (_, i) => i);
   const first = table.timestampTexts[earliest(table.timestamps)];
   const last = table.timestampTexts[latest(table.timestamps)];
@@ -106,7 +112,7 @@ export async function checkExternalModel(request: ModelCheckRequest): Promise<Mo
       ],
     },
     {
-      decision: { threshold, targetReferralRate: request.targetReferralRate },
+      decision: { threshold, targetReferralRate: request.targetReferralRate, achievedReferralRate: decision.achievedReferralRate },
       metrics: { holdout: evaluateScores(rows) },
       quantitativeAnalyses: { groups: groupEvaluations(rows, table.groups, threshold) },
       trainingData: {
@@ -134,6 +140,11 @@ export async function checkExternalModel(request: ModelCheckRequest): Promise<Mo
   );
   return {
     card,
+    decision,
+    shortfallContext: {
+      rowsName: `rows of ${request.dataPath}`,
+      advice: 'A model with few distinct scores (e.g. a small tree ensemble) ties many rows: try a larger --target-referral-rate or more --data rows.',
+    },
     contract,
     onnx,
     markdown: renderModelCardMarkdown(card),
@@ -141,8 +152,13 @@ export async function checkExternalModel(request: ModelCheckRequest): Promise<Mo
   };
 }
 
-/** Writes a registry folder: the ONNX bytes as they were checked (same sha256), the card, the golden rows. */
-export function writeCheckedModel(result: ModelCheckResult, out: string, overwrite: boolean): void {
+/**
+ * Writes a registry folder: the ONNX bytes as they were checked (same sha256), the card, the golden
+ * rows. Refused (NoReferralsError, nothing written) when the card's threshold refers no row of the
+ * check data, unless `allowNoReferrals` (training/referral-shortfall.ts says why).
+ */
+export function writeCheckedModel(result: ModelCheckResult, out: string, overwrite: boolean, allowNoReferrals = false): void {
+  refuseNoReferrals(result.decision, result.shortfallContext, allowNoReferrals);
   writeModelFolder(out, overwrite, {
     [MODEL_FILE]: result.onnx.bytes,
     [CARD_FILE]: `${JSON.stringify(result.card, null, 2)}\n`,

@@ -58,7 +58,10 @@ const USAGE = `usage: npm run train -- --data FILE.csv --out models/VERSION [opt
   --validation-fraction X      share of rows before the holdout for early stopping and calibration (default ${D.validationFraction})
   --holdout-from DATE          holdout = rows at or after DATE (instead of --holdout-fraction)
   --validation-from DATE       validation = rows from DATE to the holdout (instead of --validation-fraction)
-  --target-referral-rate X     referral rate the card's threshold meets on the holdout (default ${D.targetReferralRate})
+  --target-referral-rate X     referral rate the card's threshold meets on the holdout (default ${D.targetReferralRate});
+                               tied scores are never split, so it may refer less: the summary says how much
+  --allow-no-referrals         write the model even if its threshold refers no holdout crossing (the top tied
+                               scores alone exceed the target); refused without it
   --simulated                  the data comes from the simulator (the card says so)
   --owner NAME                 model owner on the card (repeatable)
   --force                      replace an existing model folder`;
@@ -90,6 +93,7 @@ async function main(): Promise<void> {
     'holdout-from': { type: 'string' },
     'validation-from': { type: 'string' },
     'target-referral-rate': { type: 'string' },
+    'allow-no-referrals': { type: 'boolean' },
     simulated: { type: 'boolean' },
     owner: { type: 'string', multiple: true },
     force: { type: 'boolean' },
@@ -117,6 +121,7 @@ async function main(): Promise<void> {
     owners: values.owner ?? [],
     caveats: [values.simulated ? SIMULATED_DATA_CAVEAT : RECORDED_DATA_CAVEAT],
     overwrite: values.force ?? false,
+    allowNoReferrals: values['allow-no-referrals'] ?? false,
     config: {
       hiddenLayers: layersFlag(values.layers, D.hiddenLayers),
       maxEpochs: integerFlag('epochs', values.epochs, D.maxEpochs),

@@ -8,12 +8,13 @@ import { CARD_FILE, MODEL_FILE } from '../models/read-card.ts';
 import { exportMlpToOnnx } from './onnx/export-mlp.ts';
 import { buildModelCard } from './build-card.ts';
 import { renderModelCardMarkdown } from './card-markdown.ts';
-import { evaluateScores, groupEvaluations, thresholdAtReferralRate } from './evaluate.ts';
+import { decisionAtReferralRate, evaluateScores, groupEvaluations, type ReferralDecision } from './evaluate.ts';
 import { GOLDEN_FILE, pickGoldenRows } from './golden-rows.ts';
 import type { LabelledTable } from './labelled-table.ts';
 import { describeArchitecture } from './mlp.ts';
 import { encodedWidth } from './piecewise-linear.ts';
 import { assertOnnxParity, type ParityResult } from './onnx-parity.ts';
+import { refuseNoReferrals, type ShortfallContext } from './referral-shortfall.ts';
 import { buildReference } from './reference.ts';
 import { selectRows, selectValues } from './standardize.ts';
 import type { TrainedModel } from './train-model.ts';
@@ -23,6 +24,12 @@ import type { TrainedModel } from './train-model.ts';
  * calibration as one ONNX graph, check that onnxruntime gives the trainer's probabilities on every
  * holdout row (within 1e-5, else nothing is written), evaluate on the holdout, and write
  * `model.onnx`, `card.json`, `card.md` and `golden.json`.
+ *
+ * The threshold, the operating points, the group metrics and the golden rows use onnxruntime's
+ * float32 scores from the parity run: those are what the service compares with the threshold. The
+ * trainer's float64 scores agree within 1e-5, but a row exactly at the threshold could round below
+ * it, and the served model would refer one crossing fewer than the card says. (The logistic
+ * baseline is never exported: its figures stay the trainer's.)
  *
  * Files are written to a sibling folder first and moved into place at the end, so a failed run
  * never leaves a half-written model where the service might load it.
@@ -40,13 +47,23 @@ export interface ModelOutput {
   readonly createdAt: string;
   /** Replace an existing folder. */
   readonly overwrite: boolean;
+  /** Write the folder even when the card's threshold refers no holdout crossing (referral-shortfall.ts). */
+  readonly allowNoReferrals?: boolean;
 }
 
 export interface WrittenModel {
   readonly card: ModelCard;
   readonly parity: ParityResult;
   readonly sha256: string;
+  /** The card's threshold and what it achieves on the holdout (onnxruntime's scores). */
+  readonly decision: ReferralDecision;
 }
+
+/** How the trainer's shortfall messages name the rows and what to change. */
+export const HOLDOUT_SHORTFALL: ShortfallContext = {
+  rowsName: 'holdout crossings',
+  advice: 'Tied top scores come from few distinct scores (isotonic calibration steps): try --calibration platt, a larger --target-referral-rate, or more rows.',
+};
 
 export async function writeTrainedModel(trained: TrainedModel, table: LabelledTable, output: ModelOutput): Promise<WrittenModel> {
   const { split, config } = trained;
@@ -66,9 +83,10 @@ export async function writeTrainedModel(trained: TrainedModel, table: LabelledTa
   const holdout = {
     labels: selectValues(table.labels, split.holdout),
     weights: selectValues(table.weights, split.holdout),
-    scores: trained.holdoutScores,
+    scores: parity.onnxScores,
   };
-  const threshold = thresholdAtReferralRate(holdout, config.targetReferralRate);
+  const decision = decisionAtReferralRate(holdout, config.targetReferralRate);
+  const threshold = decision.threshold;
   const holdoutGroups = {
     sex: Array.from(split.holdout, (r) => table.groups.sex[r]!),
     ageBand: Array.from(split.holdout, (r) => table.groups.ageBand[r]!),
@@ -104,7 +122,7 @@ export async function writeTrainedModel(trained: TrainedModel, table: LabelledTa
       caveats: output.caveats,
     },
     {
-      decision: { threshold, targetReferralRate: config.targetReferralRate },
+      decision: { threshold, targetReferralRate: config.targetReferralRate, achievedReferralRate: decision.achievedReferralRate },
       metrics: {
         holdout: evaluateScores(holdout),
         baseline: evaluateScores({ ...holdout, scores: trained.baselineHoldoutScores }),
@@ -132,6 +150,7 @@ export async function writeTrainedModel(trained: TrainedModel, table: LabelledTa
       reference: buildReference(table.features, trainingRows, table.weights, trained.trainingScores),
     },
   );
+  refuseNoReferrals(decision, HOLDOUT_SHORTFALL, output.allowNoReferrals ?? false);
   // The golden file stores what onnxruntime gave (the parity run): what a re-score must reproduce.
   const golden = pickGoldenRows(holdoutFeatures, holdout.labels, parity.onnxScores, output.version);
 
@@ -141,7 +160,7 @@ export async function writeTrainedModel(trained: TrainedModel, table: LabelledTa
     'card.md': renderModelCardMarkdown(card),
     [GOLDEN_FILE]: `${JSON.stringify(golden, null, 2)}\n`,
   });
-  return { card, parity, sha256 };
+  return { card, parity, sha256, decision };
 }
 
 function trainingRecord(trained: TrainedModel, parity: ParityResult): Record<string, unknown> {

@@ -77,6 +77,9 @@ export const performanceReportSchema = z
         precision: weightedEstimateSchema,
         estimatedPositives: z.number().nullable().describe('Horvitz\u2013Thompson estimate of the crossings that carried contraband'),
         releasesSampled: z.boolean().describe('False when no released crossing was inspected (no random selection): recall and miss rates are then null'),
+        referralsSampled: z
+          .boolean()
+          .describe('False when the model recommended referrals but none has an inspection result yet: prevalence, recall, FNR, FPR and precision are then null'),
         labelledRows: z.number().int(),
       })
       .describe('From the random selection with inverse-propensity weights: what the model misses'),

@@ -18,7 +18,10 @@ import { CALIBRATION_BINS, CALIBRATION_STATS } from './distribution-layout.ts';
  *                          (metrics/selective-labels.ts): what the model misses, from the random
  *                          selection, as if every crossing had been inspected; weights
  *                          post-stratified by the model's recommendation so outcomes not yet
- *                          recorded do not shrink a stratum (metrics/label-coverage.ts)
+ *                          recorded do not shrink a stratum (metrics/label-coverage.ts); null,
+ *                          not guessed, while a stratum with decisions has no label at all (no
+ *                          random selection: releasesSampled false; no model referral with an
+ *                          outcome yet: referralsSampled false)
  *   calibration            per score bin, mean predicted probability vs observed seizure rate over
  *                          usable labels, inverse-propensity weighted (so it describes all
  *                          crossings, not only the referred ones), with ECE
@@ -164,6 +167,7 @@ export function performanceFigures(sums: Float64Array, calibration: Float64Array
       precision: ipw.precision,
       estimatedPositives: ipw.estimatedPositives,
       releasesSampled: ipw.releasesSampled,
+      referralsSampled: ipw.referralsSampled,
       labelledRows: r.truePositives + r.falsePositives + r.falseNegatives + r.trueNegatives,
     },
     calibration: calibrationFigures(calibration, confidence),

@@ -61,8 +61,9 @@ interface ChildReport {
   readonly writeSeconds: number;
   readonly totalSeconds: number;
   readonly maxRssMiB: number;
-  readonly mlpPrecision: number;
-  readonly baselinePrecision: number;
+  /** null when the 1 % threshold refers nothing (tied top scores). */
+  readonly mlpPrecision: number | null;
+  readonly baselinePrecision: number | null;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -315,8 +316,8 @@ async function main(): Promise<void> {
       'MLP s (epochs)': `${report.mlpSeconds.toFixed(1)} (${report.epochs})`,
       'export+eval s': Number(report.writeSeconds.toFixed(1)),
       'peak RSS MiB': Math.round(report.maxRssMiB),
-      'P@1% MLP': Number(report.mlpPrecision.toFixed(4)),
-      'P@1% logistic': Number(report.baselinePrecision.toFixed(4)),
+      'P@1% MLP': report.mlpPrecision === null ? '–' : Number(report.mlpPrecision.toFixed(4)),
+      'P@1% logistic': report.baselinePrecision === null ? '–' : Number(report.baselinePrecision.toFixed(4)),
       'P@1% XGBoost': xgboost === undefined ? 'not installed' : Number(xgboost.precision.toFixed(4)),
       'XGBoost s (rounds)': xgboost === undefined ? '–' : `${xgboost.seconds.toFixed(1)} (${xgboost.rounds})`,
       'MLP − XGBoost [95 % CI]':

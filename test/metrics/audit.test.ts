@@ -53,12 +53,25 @@ describe('audit CLI', () => {
     const f = result.tables[0]?.groups.find((g) => g.label === 'F');
     expect(f).toMatchObject({ decisions: 6, referrals: 3, labelled: 4 });
     expect(f?.counts.labelledWeights).toEqual({ truePositives: 1, falsePositives: 1, falseNegatives: 10, trueNegatives: 10 });
-    // FNR = FN_w / (TP_w + FN_w) = 10/11; PPrev = 3/6; precision = 1/2.
-    expect(f?.metrics.falseNegativeRate.value).toBeCloseTo(10 / 11, 15);
+    // Post-stratified (label-coverage.ts): the 2 labelled referrals stand for F's 3 referrals (× 3/2:
+    // TP_w 1.5), the labelled releases' weight 20 for F's 3 releases (× 3/20: FN_w 1.5, TN_w 1.5).
+    // FNR = FN_w / (TP_w + FN_w) = 1.5/3 (10/11 unadjusted); FOR = 1.5/3; PPrev = 3/6; precision = 1/2.
+    expect(f?.metrics.falseNegativeRate.value).toBeCloseTo(0.5, 15);
+    expect(f?.metrics.falsePositiveRate.value).toBeCloseTo(0.5, 15);
+    expect(f?.metrics.falseOmissionRate.value).toBeCloseTo(0.5, 15);
     expect(f?.metrics.predictedPrevalence.value).toBe(0.5);
     expect(f?.metrics.precision.value).toBe(0.5);
     // Reference: the larger group, F (6 decisions).
     expect(result.tables[0]?.reference).toMatchObject({ label: 'F', chosenBy: 'largest' });
+  });
+
+  it('prints the weights the rates are computed from: post-stratified to each group\u2019s referrals and releases', async () => {
+    const { code, stdout } = await run([...base, '--weight', 'weight', '--min-count', '0', '--replicates', '50']);
+    expect(code).toBe(0);
+    // F: TP 1 and FP 1 × 3/2; FN 10 and TN 10 × 3/20 (see above). M: fully labelled referrals (TP 2,
+    // FP 0); TN 10 × 2/10 for its 2 releases. Rates: PPR, PPrev, precision, FDR, FPR, FNR, FOR in %.
+    expect(stdout).toMatch(/^F +6 +3 +4 +1\.5 +1\.5 +1\.5 +1\.5 +60\.00 +50\.00 +50\.00 +50\.00 +50\.00 +50\.00 +50\.00$/m);
+    expect(stdout).toMatch(/^M +4 +2 +3 +2 +0 +0 +2 +40\.00 +50\.00 +100\.00 +0\.00 +0\.00 +0\.00 +0\.00$/m);
   });
 
   it('reports an intersection when several attributes are named', async () => {

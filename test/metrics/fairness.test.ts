@@ -3,8 +3,18 @@ import { createRandom } from '../../lib/random.ts';
 import { multinomialDraw } from '../../metrics/binomial-sampling.ts';
 import type { ConfusionCounts } from '../../metrics/confusion.ts';
 import { countDecision, createDecisionTally, decisionCountsFromConfusion, type DecisionCounts } from '../../metrics/decision-counts.ts';
-import { disparityStatus, fairnessReport, fairnessTable, marginalGroupCounts, UnknownReferenceGroupError, type GroupCounts } from '../../metrics/fairness.ts';
+import {
+  disparityStatus,
+  fairnessMetricValues,
+  fairnessReport,
+  fairnessTable,
+  marginalGroupCounts,
+  UnknownReferenceGroupError,
+  type GroupCounts,
+} from '../../metrics/fairness.ts';
+import { postStratifyByRecommendation } from '../../metrics/label-coverage.ts';
 import { hitRateTest } from '../../metrics/outcome-test.ts';
+import { inversePropensityEstimates } from '../../metrics/selective-labels.ts';
 
 const cells = (tp: number, fp: number, fn: number, tn: number): ConfusionCounts => ({ truePositives: tp, falsePositives: fp, falseNegatives: fn, trueNegatives: tn });
 
@@ -104,8 +114,9 @@ describe('fairness table', () => {
   it('reads a service-like group: census counts for PPrev, weighted labelled rows for error rates', () => {
     // Model referrals: 30 hits, 70 misses (weight 1), 10 without outcome. Random selection at 5 %
     // among releases: 2 hits and 48 misses (weight 20 each); 900 releases unlabelled.
-    // decisions 30+70+10+2+48+900 = 1060; referrals 110; precision 30/100;
-    // FNR = FN_w/(TP_w+FN_w) = 40/70; FPR = 70/(70+960); FOR = 40/1000.
+    // decisions 30+70+10+2+48+900 = 1060; referrals 110; precision 30/100.
+    // Post-stratified (label-coverage.ts): referred weights × 110/100 (TP 33, FP 77), released
+    // × 950/1000 (FN 38, TN 912). FNR = 38/(33+38); FPR = 77/(77+912); FOR = 38/950.
     const tally = createDecisionTally();
     const add = (times: number, predictedPositive: boolean, label: 0 | 1 | null, weight = 1): void => {
       for (let i = 0; i < times; i++) countDecision(tally, { predictedPositive, label, weight });
@@ -121,9 +132,11 @@ describe('fairness table', () => {
     expect(t.groups[0]).toMatchObject({ decisions: 1060, referrals: 110, labelled: 150 });
     expect(m?.predictedPrevalence.value).toBeCloseTo(110 / 1060, 15);
     expect(m?.precision.value).toBeCloseTo(0.3, 15);
-    expect(m?.falseNegativeRate.value).toBeCloseTo(40 / 70, 15);
-    expect(m?.falsePositiveRate.value).toBeCloseTo(70 / 1030, 15);
-    expect(m?.falseOmissionRate.value).toBeCloseTo(40 / 1000, 15);
+    expect(m?.falseNegativeRate.value).toBeCloseTo(38 / 71, 15);
+    expect(m?.falsePositiveRate.value).toBeCloseTo(77 / 989, 15);
+    expect(m?.falseOmissionRate.value).toBeCloseTo(38 / 950, 15);
+    // The group's counts are reported as summed, not adjusted.
+    expect(t.groups[0]?.counts.labelledWeights).toEqual(cells(30, 70, 40, 960));
   });
 
   it('does not flag a small group for having no referrals: a rate of 0 takes its interval from Wilson bounds', () => {
@@ -176,6 +189,99 @@ describe('fairness table', () => {
     }
     expect(covered / repetitions).toBeGreaterThan(0.89);
     expect(covered / repetitions).toBeLessThanOrEqual(0.99);
+  });
+});
+
+/**
+ * A group as the service counts it: model referrals (weight 1), `pending` of them without an outcome
+ * yet; random selections among releases with weight `w`, the other releases unlabelled.
+ */
+function serviceGroup(o: { tp: number; fp: number; pending: number; fn: number; tn: number; w: number; unlabelledReleased: number }): DecisionCounts {
+  return {
+    labelledRows: cells(o.tp, o.fp, o.fn, o.tn),
+    labelledWeights: cells(o.tp, o.fp, o.fn * o.w, o.tn * o.w),
+    labelledWeightsSquared: cells(o.tp, o.fp, o.fn * o.w * o.w, o.tn * o.w * o.w),
+    unlabelledReferred: o.pending,
+    unlabelledReleased: o.unlabelledReleased,
+  };
+}
+
+describe('outcomes still pending: the same label-coverage correction as the performance report', () => {
+  it('a group with half its referrals pending: FPR and FNR as the performance report estimates them', () => {
+    // 100 model referrals, 50 with results (10 TP, 40 FP), 50 pending; 10,000 releases, 50 random
+    // selections (weight 200) with results: 1 FN, 49 TN. Post-stratified: referred × 100/50 (TP 20,
+    // FP 80), released × 10,000/10,000. FPR = 80/(80 + 9800), FNR = 200/(20 + 200), FOR = 200/10,000,
+    // precision 10/50. Unadjusted, the referred stratum would weigh 50, not 100: FPR 40/9840.
+    const counts = serviceGroup({ tp: 10, fp: 40, pending: 50, fn: 1, tn: 49, w: 200, unlabelledReleased: 9950 });
+    const [table] = fairnessReport([{ key: ['all'], counts }], { attributes: ['sex'], random: createRandom(1), replicates: 50 });
+    const m = table!.groups[0]!.metrics;
+    expect(m.falsePositiveRate.value).toBeCloseTo(80 / 9880, 15);
+    expect(m.falseNegativeRate.value).toBeCloseTo(200 / 220, 15);
+    expect(m.falseOmissionRate.value).toBeCloseTo(0.02, 15);
+    expect(m.precision.value).toBeCloseTo(0.2, 15);
+    const performance = inversePropensityEstimates(postStratifyByRecommendation(counts));
+    expect(m.falsePositiveRate.interval).toEqual(performance.falsePositiveRate.interval);
+    expect(m.falseNegativeRate.interval).toEqual(performance.falseNegativeRate.interval);
+    // The bootstrap's point formula (fairnessMetricValues) agrees with the table's.
+    const values = fairnessMetricValues(counts, 100);
+    expect(values.falsePositiveRate).toBeCloseTo(80 / 9880, 15);
+    expect(values.falseNegativeRate).toBeCloseTo(200 / 220, 15);
+  });
+
+  // Reference A: 2000 referrals all with results (400 TP, 1600 FP); 20,000 releases, 1000 random
+  // selections (weight 20): 20 FN, 980 TN. FPR 1600/(1600 + 19,600), FNR 400/800.
+  const A = serviceGroup({ tp: 400, fp: 1600, pending: 0, fn: 20, tn: 980, w: 20, unlabelledReleased: 19_000 });
+
+  it('equal error rates with unequal label coverage are no disparity, in the bootstrap too', () => {
+    // B: the same crossings, but only a quarter of its referrals have results yet (100 TP, 400 FP,
+    // 1500 pending). Post-stratified, × 4: the same FPR and FNR as A, ratio 1. Unadjusted, B's FPR
+    // would be 400/20,000 (ratio 0.27) and FNR 400/500 (ratio 1.6), both flagged. The bootstrap
+    // interval must be around the adjusted ratio: each replicate post-stratifies its own draw.
+    const B = serviceGroup({ tp: 100, fp: 400, pending: 1500, fn: 20, tn: 980, w: 20, unlabelledReleased: 19_000 });
+    const t = fairnessTable(
+      [
+        { key: ['A'], counts: A },
+        { key: ['B'], counts: B },
+      ],
+      { attributes: ['group'], reference: ['A'], random: createRandom(7), replicates: 400 },
+    );
+    const b = t.groups.find((g) => g.label === 'B');
+    expect(b?.metrics.falsePositiveRate.value).toBeCloseTo(1600 / 21_200, 15);
+    for (const metric of ['falsePositiveRate', 'falseNegativeRate'] as const) {
+      const d = b?.disparities[metric];
+      expect(d?.ratio, metric).toBeCloseTo(1, 12);
+      expect(d?.interval?.lower, metric).toBeLessThan(1);
+      expect(d?.interval?.upper, metric).toBeGreaterThan(1);
+      expect(d?.status, metric).toBe('within_band');
+    }
+    // FPR rests on 1600 + 400 false positives: about ±8 % (seeds 7-9 give [0.92, 1.08]).
+    expect(b?.disparities.falsePositiveRate.interval?.lower).toBeGreaterThan(0.85);
+    expect(b?.disparities.falsePositiveRate.interval?.upper).toBeLessThan(1.15);
+  });
+
+  it('a group whose referrals all await their outcome has no FPR or FNR (not 0), and keeps its FOR', () => {
+    // P: 60 referrals, none with a result yet; 1000 releases, 50 random selections (weight 20):
+    // 2 FN, 48 TN. TP and FP are unknown: FPR would read 0/(0 + 960) = 0 and FNR 40/40 = 1.
+    // FOR lies within the released stratum: 40/1000. (minimumCount 0: judge even P's 2 positives.)
+    const P = serviceGroup({ tp: 0, fp: 0, pending: 60, fn: 2, tn: 48, w: 20, unlabelledReleased: 950 });
+    const t = fairnessTable(
+      [
+        { key: ['A'], counts: A },
+        { key: ['P'], counts: P },
+      ],
+      { attributes: ['group'], reference: ['A'], random: createRandom(8), replicates: 100, minimumCount: 0 },
+    );
+    const p = t.groups.find((g) => g.label === 'P');
+    for (const metric of ['falsePositiveRate', 'falseNegativeRate', 'precision', 'falseDiscoveryRate'] as const) {
+      expect(p?.metrics[metric], metric).toMatchObject({ value: null, interval: null });
+      expect(p?.disparities[metric], metric).toEqual({ ratio: null, interval: null, status: 'undefined' });
+    }
+    expect(p?.metrics.falseOmissionRate.value).toBeCloseTo(0.04, 15);
+    expect(p?.disparities.falseOmissionRate.ratio).toBeCloseTo(0.04 / 0.02, 12);
+    expect(p?.flagged).not.toContain('falsePositiveRate');
+    const values = fairnessMetricValues(P, 2060);
+    expect(values).toMatchObject({ falsePositiveRate: null, falseNegativeRate: null, precision: null });
+    expect(values.falseOmissionRate).toBeCloseTo(0.04, 15);
   });
 });
 

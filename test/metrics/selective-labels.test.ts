@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createRandom, type Random } from '../../lib/random.ts';
 import { countDecision, createDecisionTally, decisionCountsFromConfusion, type DecisionCounts } from '../../metrics/decision-counts.ts';
 import { wilsonInterval } from '../../metrics/intervals.ts';
+import { postStratifyByRecommendation } from '../../metrics/label-coverage.ts';
 import { inversePropensityEstimates, type SelectiveLabelEstimates } from '../../metrics/selective-labels.ts';
 
 /**
@@ -115,5 +116,33 @@ describe('inverse-propensity estimates from the random selection', () => {
     expect(estimates.prevalence.value).toBeNull();
     expect(estimates.estimatedPositives).toBeNull();
     expect(estimates.precision.value).toBeCloseTo(17 / 50, 15);
+    expect(estimates.referralsSampled).toBe(true);
+  });
+
+  it('says nothing about recall, FPR or prevalence while no model referral has an outcome yet', () => {
+    // 50 model referrals, all pending; 1000 releases, of which 5 random selections (rate 0.005,
+    // weight 200) have results: 1 seizure, 4 clean. TP and FP are unknown, not 0: recall would read
+    // 0/(0 + 200) = 0 and FPR 0/(0 + 800) = 0, prevalence 200/1000 over releases only.
+    const tally = createDecisionTally();
+    for (let i = 0; i < 50; i++) countDecision(tally, { predictedPositive: true, label: null });
+    for (let i = 0; i < 5; i++) countDecision(tally, { predictedPositive: false, label: i === 0 ? 1 : 0, weight: 200 });
+    for (let i = 0; i < 995; i++) countDecision(tally, { predictedPositive: false, label: null });
+    for (const estimates of [inversePropensityEstimates(tally), inversePropensityEstimates(postStratifyByRecommendation(tally))]) {
+      expect(estimates.referralsSampled).toBe(false);
+      expect(estimates.releasesSampled).toBe(true);
+      for (const k of ['prevalence', 'recall', 'falseNegativeRate', 'falsePositiveRate', 'precision'] as const) {
+        expect(estimates[k], k).toMatchObject({ value: null, interval: null });
+      }
+      expect(estimates.estimatedPositives).toBeNull();
+      // FOR lies within the released stratum: 200 / 1000 (the 5 weights sum to the 1000 releases).
+      expect(estimates.falseOmissionRate.value).toBeCloseTo(0.2, 15);
+    }
+    // One more referral, with a result, is enough to speak again: its FP of weight 1 post-stratified
+    // to the 51 referrals (FP_w 51, TN_w 800), FPR = 51/851; recall 0/(0 + 200) = 0, now an estimate.
+    countDecision(tally, { predictedPositive: true, label: 0 });
+    const one = inversePropensityEstimates(postStratifyByRecommendation(tally));
+    expect(one.referralsSampled).toBe(true);
+    expect(one.falsePositiveRate.value).toBeCloseTo(51 / 851, 15);
+    expect(one.recall.value).toBe(0);
   });
 });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createRandom } from '../../lib/random.ts';
+import type { FairnessTable } from '../../metrics/fairness.ts';
 import { createAggregateWriter } from '../../service/monitoring/aggregate-writer.ts';
 import { createCardCatalog } from '../../service/monitoring/card-catalog.ts';
 import type { CountedDecision } from '../../service/monitoring/decision-cells.ts';
@@ -199,5 +200,43 @@ describe('drift against the model card', () => {
     expect(text).toMatch(/referral_monitor_hit_rate\{port="2504",model_version="test-lr",route="model"\} 0\.\d+/);
     expect(text).toMatch(/referral_monitor_label_coverage\{port="2504",model_version="test-lr"\} 0\.\d+/);
     expect(text).toMatch(/referral_monitor_window_seconds 604800/);
+  });
+});
+
+// Last in the file: its fairness request starts the fairness worker thread, whose start-up on a busy
+// machine can push the event-loop delay past the overload guard (503) for the requests right after.
+describe('no model referral has an outcome yet', () => {
+  test('recall, FNR, FPR and prevalence are null, not 0, and FPR and FNR per group too', async () => {
+    // Only the random selections the model released have results; every model referral is pending.
+    const random = createRandom(6);
+    const at = NOW - 50 * DAY;
+    const items = Array.from({ length: 400 }, () => {
+      const s = syntheticDecision(random, { at, threshold: THRESHOLD, randomRate: 0.2 });
+      const sampledRelease = s.decision.modelRecommendation === 'release' && s.decision.randomlySelected;
+      return { decision: s.decision, outcome: sampledRelease ? syntheticOutcome(random, s, { missing: 0, officerRate: 0 }) : null };
+    });
+    writeDecisions(items);
+    const window = `from=${new Date(at).toISOString()}&to=${new Date(at + 1).toISOString()}`;
+    const report = (await t.app.inject({ method: 'GET', url: `/v1/monitoring/performance?${window}`, headers: t.auth('oversight') })).json();
+    expect(report.decisions).toBe(400);
+    expect(report.modelReferralRate.numerator).toBeGreaterThan(0);
+    expect(report.estimates).toMatchObject({ referralsSampled: false, releasesSampled: true });
+    for (const k of ['prevalence', 'recall', 'falseNegativeRate', 'falsePositiveRate']) expect(report.estimates[k].value, k).toBeNull();
+    expect(report.estimates.falseOmissionRate.value).not.toBeNull();
+
+    const fairness = await t.app.inject({
+      method: 'GET',
+      url: `/v1/monitoring/fairness?${window}&attributes=sex&unit=driver&minCount=0&replicates=50&seed=1`,
+      headers: t.auth('oversight'),
+    });
+    expect(fairness.statusCode, fairness.body).toBe(200);
+    const groups = fairness.json<{ tables: FairnessTable[] }>().tables[0]!.groups;
+    const pending = groups.filter((g) => g.counts.unlabelledReferred > 0);
+    expect(pending.length).toBeGreaterThan(0);
+    for (const g of pending) {
+      expect(g.metrics.falsePositiveRate.value, g.label).toBeNull();
+      expect(g.metrics.falseNegativeRate.value, g.label).toBeNull();
+      if (g.counts.labelledRows.trueNegatives + g.counts.labelledRows.falseNegatives > 0) expect(g.metrics.falseOmissionRate.value, g.label).not.toBeNull();
+    }
   });
 });

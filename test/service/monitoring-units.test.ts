@@ -231,6 +231,41 @@ describe('reports from sums', () => {
     expect(f.referralRate.interval!.lower).toBeLessThan(0.5);
   });
 
+  test('no model referral has an outcome yet: recall, FNR, FPR and prevalence are null, not 0', () => {
+    // 1050 decisions: 50 model referrals, all pending; 1000 releases, 5 random selections (rate
+    // 0.005, weight 200) inspected: 1 seizure, 4 clean. Without the referred stratum recall would be
+    // 0/(0 + 200) = 0 and FPR 0/(0 + 800) = 0; prevalence would cover the releases only.
+    const sums = new Float64Array(DECISION_FIELDS.length);
+    const set = (f: keyof typeof DECISION_FIELD, v: number): void => {
+      sums[DECISION_FIELD[f]] = v;
+    };
+    set('decisions', 1050);
+    set('referrals', 55);
+    set('model_referrals', 50);
+    set('random_selections', 5);
+    set('inspected_random', 5);
+    set('seizures_random', 1);
+    set('referrals_inspected', 5);
+    set('fn_rows', 1);
+    set('fn_weight', 200);
+    set('fn_weight_sq', 200 * 200);
+    set('tn_rows', 4);
+    set('tn_weight', 800);
+    set('tn_weight_sq', 4 * 200 * 200);
+    set('unlabelled_referred', 50);
+    set('unlabelled_released', 995);
+    const f = performanceFigures(sums, new Float64Array(CALIBRATION_LENGTH));
+    expect(f.estimates.referralsSampled).toBe(false);
+    expect(f.estimates.releasesSampled).toBe(true);
+    for (const k of ['prevalence', 'recall', 'falseNegativeRate', 'falsePositiveRate', 'precision'] as const) {
+      expect(f.estimates[k], k).toMatchObject({ value: null, interval: null });
+    }
+    expect(f.estimates.estimatedPositives).toBeNull();
+    // FOR, within the releases: 200 / 1000.
+    expect(f.estimates.falseOmissionRate.value).toBeCloseTo(0.2, 12);
+    expect(f.labelCoverage.value).toBeCloseTo(5 / 55, 12);
+  });
+
   test('calibration: inverse-propensity weighted observed rate per bin, and ECE', () => {
     const sums = new Float64Array(CALIBRATION_LENGTH);
     const d = (score: number, propensity: number): CountedDecision =>

@@ -131,6 +131,9 @@ describe('training and export', () => {
         caveats: [],
         createdAt: '2025-06-01T00:00:00Z',
         overwrite: false,
+        // Parity is the point here: isotonic calibration of this small set puts about 50 of the 800
+        // holdout rows on its top step, so its 1 % threshold refers nothing (write-model.test.ts).
+        allowNoReferrals: true,
       });
       expect(written.parity.maxAbsoluteDifference).toBeLessThanOrEqual(1e-5);
       expect(written.card.modelDetails.architecture).toContain(config.calibration === 'isotonic' ? 'isotonic' : 'Platt');

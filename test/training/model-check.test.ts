@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { ModelContractError } from '../../models/model-contract.ts';
 import { loadLabelledTable } from '../../training/load-dataset.ts';
 import type { LabelledTable } from '../../training/labelled-table.ts';
 import { checkExternalModel, writeCheckedModel, type ModelCheckRequest } from '../../training/model-check.ts';
+import { NoReferralsError, referralShortfallWarning } from '../../training/referral-shortfall.ts';
 import { buildTreeEnsembleClassifier, type TreeEnsembleSpec } from '../../training/onnx/tree-ensemble.ts';
 import { syntheticTable, writeTableCsv } from './training-fixtures.ts';
 
@@ -39,6 +40,15 @@ const BOOSTED: TreeEnsembleSpec = {
 function expectedProbability(row: Float32Array): number {
   const margin = -3 + (row[CROSSINGS]! <= 9.5 ? 1.5 : 0) + (row[LANE]! < 0.5 ? 0 : 0.8);
   return 1 / (1 + Math.exp(-margin));
+}
+
+/** Rows of the check data in the top tie group (few crossings and a general lane), by the trees' own rule. */
+function topGroupRows(): number {
+  let rows = 0;
+  for (let r = 0; r < table.rows; r++) {
+    if (table.features[r * FEATURE_COUNT + CROSSINGS]! <= 9.5 && table.features[r * FEATURE_COUNT + LANE]! >= 0.5) rows++;
+  }
+  return rows;
 }
 
 function writeModel(name: string, spec: TreeEnsembleSpec): string {
@@ -84,6 +94,30 @@ describe('model:check on a TreeEnsembleClassifier', () => {
       await model.session.release();
     }
     expect(readFileSync(join(out, 'card.md'), 'utf8')).toContain('Trained outside this project');
+  });
+
+  it('states the rate achieved when the top tie falls short of the target, and refuses to write one that refers nothing', async () => {
+    const top = topGroupRows();
+    const path = writeModel('boosted-ties', BOOSTED);
+    // 15 %: the top group (about 10 % of rows) fits, the next (about 15 % more) would not.
+    const short = await checkExternalModel(request(path, { targetReferralRate: 0.15 }));
+    expect(short.card.decision.achievedReferralRate).toBe(top / 3000);
+    expect(short.decision).toMatchObject({ referredRows: top, rows: 3000 });
+    expect(referralShortfallWarning(short.decision, short.shortfallContext)).toContain(`refers ${Number(((top / 3000) * 100).toFixed(3))} % of rows of ${dataPath} (${top} of 3,000), short of the 15 % target`);
+
+    // 5 %: the top group alone holds more: nothing referred, no precision or recall at any card rate.
+    const none = await checkExternalModel(request(path, { targetReferralRate: 0.05 }));
+    expect(top / 3000).toBeGreaterThan(0.05);
+    expect(none.card.decision.achievedReferralRate).toBe(0);
+    for (const point of none.card.metrics.holdout.atReferralRates) expect(point).toMatchObject({ referred: 0, precision: null, recall: null });
+    expect(none.markdown).toContain('it refers no holdout crossing (target 5 %)');
+    const out = join(folder, 'xgb-ties');
+    expect(() => writeCheckedModel(none, out, false)).toThrow(NoReferralsError);
+    expect(() => writeCheckedModel(none, out, false)).toThrow(`refers none of the 3,000 rows of ${dataPath} (target 5 %): the ${top} rows at the top score`);
+    expect(existsSync(out)).toBe(false);
+    writeCheckedModel(none, out, false, true);
+    const model = await loadModel(out);
+    await model.session.release();
   });
 
   it('accepts a model without metadata when the hash is given on the command line', async () => {

@@ -84,9 +84,16 @@ function tiles(perf, model) {
     tile('hit-rate-model', 'Hit rate of model referrals', percent(r.model.value), `${percentInterval(r.model.interval)} · ${count(r.model.denominator)} inspected`),
     tile('hit-rate-random', 'Hit rate of random selections', percent(r.random.value), `${percentInterval(r.random.interval)} · ${count(r.random.denominator)} inspected`),
     tile('label-coverage', 'Label coverage', percent(perf.labelCoverage.value), `referrals with an inspection result · ${rateText(perf.labelCoverage)}`),
-    tile('recall', 'Recall (estimated)', percent(perf.estimates.recall.value), perf.estimates.releasesSampled ? `${percentInterval(perf.estimates.recall.interval)} · from the random selection` : 'needs random selections of releases'),
+    tile('recall', 'Recall (estimated)', percent(perf.estimates.recall.value), recallNote(perf.estimates)),
     tile('ece', 'Calibration error (ECE)', decimal(perf.calibration.expectedCalibrationError), `${count(perf.calibration.rows)} inspected crossings`),
   );
+}
+
+/** Why recall has no value yet, or its interval: it needs outcomes in both strata of the recommendation. */
+function recallNote(estimates) {
+  if (!estimates.releasesSampled) return 'needs random selections of releases';
+  if (!estimates.referralsSampled) return 'needs outcomes of model referrals';
+  return `${percentInterval(estimates.recall.interval)} · from the random selection`;
 }
 
 function timeCard(key, title, description, series, pick, { refLines = [], yMax, nLabel, span, yLabel }) {
