@@ -1,8 +1,10 @@
+import { isDateOnly, parseIsoInstant } from '../lib/iso-instant.ts';
+
 /**
  * The `--from` / `--to` period of a training-set export. Both accept a date (YYYY-MM-DD, UTC) or
- * an ISO 8601 date-time with an offset. `--from` is inclusive; `--to` is inclusive of the whole
- * day when it is a bare date (`--to 2025-03-31` keeps March 31) and exclusive when it is an
- * instant.
+ * an ISO 8601 date-time with an offset (lib/iso-instant.ts). `--from` is inclusive; `--to` is
+ * inclusive of the whole day when it is a bare date (`--to 2025-03-31` keeps March 31) and
+ * exclusive when it is an instant.
  */
 
 export interface TimeRange {
@@ -13,12 +15,11 @@ export interface TimeRange {
 }
 
 const DAY_MS = 86_400_000;
-const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 
 export function parseTimeRange(from: string | undefined, to: string | undefined): TimeRange {
   const range = {
     from: from === undefined ? Number.NEGATIVE_INFINITY : parseBound('--from', from),
-    to: to === undefined ? Number.POSITIVE_INFINITY : parseBound('--to', to) + (DATE_ONLY.test(to) ? DAY_MS : 0),
+    to: to === undefined ? Number.POSITIVE_INFINITY : parseBound('--to', to) + (isDateOnly(to) ? DAY_MS : 0),
   };
   if (!(range.from < range.to)) throw new RangeError(`--from ${from} is not before --to ${to}: the period is empty`);
   return range;
@@ -29,10 +30,9 @@ export function inRange(range: TimeRange, at: number): boolean {
 }
 
 function parseBound(flag: string, text: string): number {
-  const iso = DATE_ONLY.test(text) ? `${text}T00:00:00Z` : text;
-  const at = /^\d{4}-\d{2}-\d{2}T/.test(iso) ? Date.parse(iso) : Number.NaN;
-  if (Number.isNaN(at)) throw new RangeError(`${flag} '${text}' is not a date (YYYY-MM-DD) or an ISO 8601 date-time`);
-  return at;
+  const parsed = parseIsoInstant(text);
+  if ('problem' in parsed) throw new RangeError(`${flag} '${text}' ${parsed.problem}`);
+  return parsed.at;
 }
 
 /** ISO 8601 in the port's offset, e.g. 2025-03-01T07:15:00.000-08:00: what the console sent, rebuilt from storage. */

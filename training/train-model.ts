@@ -21,6 +21,7 @@ import {
 } from './standardize.ts';
 import type { Tensorflow } from './tensorflow.ts';
 import { timeOrderedSplit, type TimeSplit } from './time-split.ts';
+import { parseIsoInstant } from '../lib/iso-instant.ts';
 
 /**
  * The training run, from a loaded training set to a calibrated network and its baseline, with
@@ -285,9 +286,9 @@ function resolveNegativeSampling(setting: number | 'auto', labels: Uint8Array): 
 
 function parseInstant(name: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
-  const at = Date.parse(text);
-  if (Number.isNaN(at)) throw new RangeError(`${name} '${text}' is not an ISO 8601 date or date-time`);
-  return at;
+  const parsed = parseIsoInstant(text);
+  if ('problem' in parsed) throw new RangeError(`${name} '${text}' ${parsed.problem}`);
+  return parsed.at;
 }
 
 function requireBothClasses(part: string, labels: Uint8Array): void {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ISO_INSTANT_PATTERN, ISO_INSTANT_RULE, parseIsoInstant } from '../../lib/iso-instant.ts';
 import { textInteger } from '../http/text-number.ts';
 import { PORT_CODE_PATTERN } from '../../features/crossing-event.schema.ts';
 import { DEFAULT_BAND, DEFAULT_MINIMUM_COUNT } from '../../metrics/fairness.ts';
@@ -11,25 +12,16 @@ import { EXPORT_ROWS } from './decision-export.ts';
  * (strict objects), and every refusal names the parameter: `from: must be an ISO 8601 date…`.
  */
 
-const INSTANT = /^\d{4}-\d{2}-\d{2}(T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,9})?)?(Z|[+-]([01]\d|2[0-3]):[0-5]\d))?$/;
-const INSTANT_MESSAGE = 'must be an ISO 8601 date (2025-03-01, midnight UTC) or date-time with offset (2025-03-01T08:00:00Z)';
-// Date.parse rolls impossible dates over (2025-02-31 is read as 2025-03-03); zod's date check does not.
-const calendarDate = z.iso.date();
-
 export const instantParameter = z
   .string()
-  .regex(INSTANT, { error: INSTANT_MESSAGE })
+  .regex(ISO_INSTANT_PATTERN, { error: ISO_INSTANT_RULE })
   .transform((text, ctx) => {
-    if (!calendarDate.safeParse(text.slice(0, 10)).success) {
-      ctx.addIssue({ code: 'custom', message: `${INSTANT_MESSAGE}; ${text.slice(0, 10)} is not a calendar date` });
+    const parsed = parseIsoInstant(text);
+    if ('problem' in parsed) {
+      ctx.addIssue({ code: 'custom', message: parsed.problem });
       return z.NEVER;
     }
-    const ms = Date.parse(text.length === 10 ? `${text}T00:00:00Z` : text);
-    if (!Number.isFinite(ms)) {
-      ctx.addIssue({ code: 'custom', message: INSTANT_MESSAGE });
-      return z.NEVER;
-    }
-    return ms;
+    return parsed.at;
   });
 
 const windowParameters = {
