@@ -26,10 +26,11 @@ export interface DecisionRepository {
   /** Every outcome of a decision, oldest first; the last one is current. */
   outcomesOf(decisionId: string): StoredOutcome[];
   /**
-   * The latest `perPort` scores of each port, oldest first (to refill budget windows at start),
-   * reading decisions newest first and stopping when every port is full or `scanLimit` rows were read.
+   * The latest `perPort` scores of each port by model `modelVersion`, oldest first (to refill budget
+   * windows at start), reading decisions newest first and stopping when every port is full or
+   * `scanLimit` rows were read.
    */
-  recentScores(ports: readonly string[], perPort: number, scanLimit?: number): Map<string, number[]>;
+  recentScores(ports: readonly string[], perPort: number, modelVersion: string, scanLimit?: number): Map<string, number[]>;
   /** Decisions whose crossing time is in [from, to), in crossing-time order, for exports. */
   decisionsBetween(from: number, to: number): IterableIterator<StoredDecision>;
   findReply(scope: string, key: string): IdempotentRecord | undefined;
@@ -40,7 +41,7 @@ export function createDecisionRepository(db: SqliteDatabase): DecisionRepository
   const byId = db.prepare<[string], DecisionRow>(`SELECT ${DECISION_COLUMNS} FROM decisions WHERE id = ?`);
   const exists = db.prepare<[string], number>('SELECT 1 FROM decisions WHERE id = ?').pluck();
   const outcomes = db.prepare<[string], OutcomeRow>(`SELECT ${OUTCOME_COLUMNS} FROM outcomes WHERE decision_id = ? ORDER BY seq`);
-  const newestFirst = db.prepare<[], { port: string; score: number }>('SELECT port, score FROM decisions ORDER BY seq DESC');
+  const newestFirst = db.prepare<[string], { port: string; score: number }>('SELECT port, score FROM decisions WHERE model_version = ? ORDER BY seq DESC');
   const between = db.prepare<[number, number], DecisionRow>(
     `SELECT ${DECISION_COLUMNS} FROM decisions WHERE crossing_at >= ? AND crossing_at < ? ORDER BY crossing_at, seq`,
   );
@@ -56,11 +57,11 @@ export function createDecisionRepository(db: SqliteDatabase): DecisionRepository
     },
     decisionExists: (id) => exists.get(id) !== undefined,
     outcomesOf: (decisionId) => outcomes.all(decisionId).map(outcomeFromRow),
-    recentScores: (ports, perPort, scanLimit = 5_000_000) => {
+    recentScores: (ports, perPort, modelVersion, scanLimit = 5_000_000) => {
       const scores = new Map(ports.map((port) => [port, [] as number[]]));
       let open = ports.length;
       let read = 0;
-      for (const row of newestFirst.iterate()) {
+      for (const row of newestFirst.iterate(modelVersion)) {
         if (open === 0 || ++read > scanLimit) break;
         const list = scores.get(row.port);
         if (list === undefined || list.length >= perPort) continue;

@@ -2,19 +2,38 @@
  * Per-port referral budgets. A budget b says: the model may recommend at most a share b of a
  * port's scored crossings. The threshold that meets it is the (1 - b) quantile of the port's
  * recent scores: with n recent scores sorted ascending and k = floor(b * n) referrals allowed,
- * the threshold is the k-th largest score, so (ties aside) exactly k of the last n crossings
- * would have scored at or above it. A window too short to allow one referral, or shorter than
- * MIN_BUDGET_WINDOW, gives no threshold and the model card's threshold applies.
+ * the threshold is the k-th largest score, so exactly k of the last n crossings would have scored
+ * at or above it. A window too short to allow one referral, or shorter than MIN_BUDGET_WINDOW,
+ * gives no threshold and the model card's threshold applies.
+ *
+ * Ties are never split (a crossing is referred when its score reaches the threshold): when the
+ * k-th largest score is shared by crossings below the cut, the threshold moves up to the next
+ * larger score, so the port refers fewer than k rather than the whole tie group. Discrete scores
+ * (a tree ensemble's leaves) made that group unbounded: 500 of 2,000 crossings for a budget of 40.
+ * When the tie is at the top score, the threshold lies just above it and the model refers none.
  */
 export const MIN_BUDGET_WINDOW = 100;
 
-/** The k-th largest of `ascending` scores for k = floor(budget * n); undefined when the window is too short. */
+/** The threshold that refers at most floor(budget * n) of `ascending` scores; undefined when the window is too short. */
 export function budgetThreshold(ascending: ArrayLike<number>, budget: number): number | undefined {
   if (!(budget > 0 && budget < 1)) throw new RangeError(`budget must be in (0, 1), got ${budget}`);
   const n = ascending.length;
   const allowed = Math.floor(budget * n);
   if (n < MIN_BUDGET_WINDOW || allowed < 1) return undefined;
-  return ascending[n - allowed];
+  const cut = n - allowed;
+  const kth = ascending[cut]!;
+  if (cut === 0 || ascending[cut - 1] !== kth) return kth; // exactly k at or above it
+  let above = cut + 1;
+  while (above < n && ascending[above] === kth) above++;
+  return above < n ? ascending[above]! : nextAbove(kth);
+}
+
+/** The smallest double above x (x >= 0). */
+function nextAbove(x: number): number {
+  const bits = new Float64Array([x]);
+  const words = new BigUint64Array(bits.buffer);
+  words[0]! += 1n;
+  return bits[0]!;
 }
 
 /** The last `size` scores of one port, kept both in arrival order (to evict) and sorted (to read quantiles). */

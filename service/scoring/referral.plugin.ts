@@ -28,14 +28,17 @@ export interface ReferralPluginOptions {
 export default fp<ReferralPluginOptions>(
   async (fastify, options) => {
     const { storage, model, metrics } = fastify;
+    // A budget's window holds the production model's own scores only: another model's (before a
+    // change of MODEL_VERSION) are on another scale, and would set this one's threshold. A new model
+    // therefore starts on its card's threshold until its window is long enough (MIN_BUDGET_WINDOW).
     const budgets = new PortBudgets(options.budgets, options.budgetWindow);
-    for (const [port, scores] of storage.decisions.recentScores(budgets.budgetedPorts(), options.budgetWindow)) {
+    for (const [port, scores] of storage.decisions.recentScores(budgets.budgetedPorts(), options.budgetWindow, model.version)) {
       for (const score of scores) budgets.observe(port, score);
     }
 
     storage.decisionLog.onCommitted((batch) => {
       for (const d of batch.decisions) {
-        budgets.observe(d.port, d.score);
+        if (d.modelVersion === model.version) budgets.observe(d.port, d.score);
         metrics.score.labels(d.modelVersion).observe(d.score);
         metrics.decisions.labels(d.port, d.modelVersion).inc();
         if (d.recommendation === 'refer') metrics.referrals.labels(d.port, d.selection, d.modelVersion).inc();

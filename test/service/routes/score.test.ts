@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { FEATURE_INDEX, FEATURE_SPEC_HASH } from '../../../features/feature-spec.ts';
+import { join } from 'node:path';
+import { FEATURE_COUNT, FEATURE_INDEX, FEATURE_NAMES, FEATURE_SPEC_HASH } from '../../../features/feature-spec.ts';
+import { exportMlpToOnnx } from '../../../training/onnx/export-mlp.ts';
 import { DECISION_ID_PATTERN } from '../../../service/decisions/decision-id.ts';
 import type { ScoreReply } from '../../../service/scoring/score.route.ts';
 import { sampleCrossing } from '../../fixtures/crossing-events.ts';
 import { freshCrossing, hoursEarlier, NOW } from '../helpers/crossings.ts';
 import { buildTestApp, type TestApp } from '../helpers/test-app.ts';
-import { referenceScore, TEST_THRESHOLD } from '../helpers/test-model.ts';
+import { referenceScore, TEST_BIAS, TEST_THRESHOLD, testBaseline, testWeightVector, writeModelWithCard } from '../helpers/test-model.ts';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -222,6 +224,34 @@ describe('per-port referral budget', () => {
     expect(afterRestart.json<ScoreReply>()).toMatchObject({ thresholdSource: 'port_budget', threshold: expectedThreshold(restarted, 100, 10) });
     await restarted.close();
     await budgeted.close();
+  });
+
+  test("a new model starts on its card's threshold: the previous model's scores are not in its window", async () => {
+    const env = { REFERRAL_BUDGETS: '2504=0.1', REFERRAL_BUDGET_WINDOW: '100' };
+    const first = await buildTestApp({ clock: () => NOW, env });
+    const post = (app: TestApp, payload: object) =>
+      app.app.inject({ method: 'POST', url: '/v1/score', headers: first.auth('officer'), payload }).then((r) => r.json<ScoreReply>());
+    for (let i = 0; i < 100; i++) await post(first, spread(`change-${i}`, i));
+    // Another model on another scale: the test model's weights with 6 added to the logit (every score about 0.99), card threshold 0.995.
+    const bytes = exportMlpToOnnx({
+      inputNormalization: { mean: new Float32Array(FEATURE_COUNT), std: new Float32Array(FEATURE_COUNT).fill(1) },
+      layers: [{ weights: testWeightVector(), bias: [TEST_BIAS + 6], activation: 'linear' }],
+      calibration: { kind: 'none' },
+      metadata: { modelVersion: 'test-high', featureSpecHash: FEATURE_SPEC_HASH, featureNames: FEATURE_NAMES },
+    });
+    await writeModelWithCard(join(first.dir, 'models'), 'test-high', bytes, 0.995, testBaseline());
+    await first.app.close();
+    const second = await buildTestApp({ clock: () => NOW, env: { ...env, MODEL_VERSION: 'test-high' }, dir: first.dir });
+    try {
+      const replies: ScoreReply[] = [];
+      for (let i = 0; i < 20; i++) replies.push(await post(second, spread(`change-new-${i}`, 200 + i)));
+      // With the old model's quantile (about 0.2) it referred every one of them.
+      expect(replies.every((r) => r.model.version === 'test-high' && r.thresholdSource === 'model_card' && r.threshold === 0.995)).toBe(true);
+      expect(replies.filter((r) => r.recommendation === 'refer' && r.selection === 'model').length).toBe(replies.filter((r) => r.score >= 0.995).length);
+    } finally {
+      await second.close();
+      await first.close();
+    }
   });
 });
 

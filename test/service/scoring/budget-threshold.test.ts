@@ -13,6 +13,20 @@ describe('budgetThreshold', () => {
     expect(budgetThreshold(scores, 0.5)).toBe(0.505);
   });
 
+  test('never splits a tie: a tie group across the cut moves the threshold up, so at most k are referred', () => {
+    // Discrete scores, as a tree ensemble's: 1,500 at 0.01, 460 at 0.03, 40 at 0.05; budget 0.02 → k = 40.
+    const discrete = [...Array<number>(1500).fill(0.01), ...Array<number>(460).fill(0.03), ...Array<number>(40).fill(0.05)];
+    expect(budgetThreshold(discrete, 0.02)).toBe(0.05); // exactly the 40 at 0.05
+    // k = 60: the 60th largest is 0.03, shared by 440 crossings below the cut: only the 40 at 0.05 are referred.
+    expect(budgetThreshold(discrete, 0.03)).toBe(0.05);
+    // The tie at the top score: 100 crossings at 0.9 and a budget of 40 → the threshold lies just above 0.9.
+    const top = [...Array<number>(1900).fill(0.1), ...Array<number>(100).fill(0.9)];
+    const threshold = budgetThreshold(top, 0.02)!;
+    expect(threshold).toBeGreaterThan(0.9);
+    expect(threshold - 0.9).toBeLessThan(1e-15);
+    expect(top.filter((s) => s >= threshold)).toHaveLength(0);
+  });
+
   test('gives no threshold for a window shorter than MIN_BUDGET_WINDOW or one that allows no referral', () => {
     expect(budgetThreshold(scores.slice(0, MIN_BUDGET_WINDOW - 1), 0.5)).toBeUndefined();
     expect(budgetThreshold(scores, 0.004)).toBeUndefined(); // floor(0.8) = 0
