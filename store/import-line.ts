@@ -1,6 +1,7 @@
 import { crossingEventSchema, type CrossingEvent } from '../features/crossing-event.schema.ts';
 import { formatIssues } from '../features/format-issues.ts';
 import { isCertainlyValidCrossingEvent } from './crossing-event.fast-check.ts';
+import { jsonErrorWithoutInput } from '../lib/json-error.ts';
 import { MAX_LINE_CHARS, type NumberedLine } from './ndjson-lines.ts';
 
 /** What one NDJSON line turned into: a valid event, nothing (blank line), or the reasons it was refused. */
@@ -33,13 +34,4 @@ export function createCrossingLineParser(now: number): CrossingLineParser {
     if (!parsed.success) return { kind: 'rejected', reasons: formatIssues(parsed.error.issues, { input: json }) };
     return { kind: 'event', event: parsed.data };
   };
-}
-
-/**
- * V8 quotes the bad input in its message, whole or cut short around the error (`Unexpected token
- * 'A', "{"plate": ABC1..." is not valid JSON`, `Unexpected token 'P', ..."avelerId":P1234"... is not
- * valid JSON`); that snippet may hold a plate or document number, which must not reach logs.
- */
-export function jsonErrorWithoutInput(message: string): string {
-  return message.replace(/, (?:\.\.\.)?".*$/s, '');
 }

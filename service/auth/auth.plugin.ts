@@ -96,6 +96,16 @@ export default fp<AuthPluginOptions>(
       }
       request.principal = principal;
     });
+
+    // What a role may read is private to it: decisions with audit attributes, fairness tables,
+    // exports. No cache (a browser's or a proxy's: dashboards authenticate by cookie, which does not
+    // keep a shared cache from storing the reply) may keep it, and no other site may load it.
+    fastify.addHook('onSend', async (request, reply) => {
+      if (request.principal === undefined) return;
+      reply.header('cache-control', 'no-store');
+      reply.header('x-content-type-options', 'nosniff');
+      reply.header('cross-origin-resource-policy', 'same-origin');
+    });
   },
   { name: 'auth', fastify: '5.x', dependencies: ['error-handler'] },
 );

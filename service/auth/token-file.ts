@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import { z } from 'zod';
 import { formatIssues } from '../../features/format-issues.ts';
 import { ROLES, type Role } from './roles.ts';
+import { jsonErrorWithoutInput } from '../../lib/json-error.ts';
 
 /**
  * API tokens at rest: REFERRAL_TOKENS_FILE holds, per token, its id, name, role and the SHA-256
@@ -56,7 +57,8 @@ export function readTokenFile(path: string): TokenFile {
   try {
     json = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw new Error(`${path}: not valid JSON (${(error as Error).message})`, { cause: error });
+    // Without V8's quote of the file around the error: a hand-edited file may hold a raw token.
+    throw new Error(`${path}: not valid JSON (${jsonErrorWithoutInput((error as Error).message)})`);
   }
   const parsed = tokenFileSchema.safeParse(json);
   if (!parsed.success) throw new Error(`${path}: ${formatIssues(parsed.error.issues, { input: json }).join('; ')}`);

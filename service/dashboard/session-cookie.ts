@@ -27,12 +27,16 @@ export function isSecureRequest(request: FastifyRequest): boolean {
   return first === 'https';
 }
 
-/** The session id the request carries, if any (the `__Host-` cookie first). */
+/**
+ * The session id the request carries, if any. Over TLS only the `__Host-` cookie counts: the plain
+ * one can be planted by a sibling host or over http://, which would sign the victim in as the
+ * planter.
+ */
 export function sessionIdOf(codec: CookieCodec, request: FastifyRequest): string | undefined {
   const header = request.headers.cookie;
   if (header === undefined || header === '') return undefined;
   const cookies = codec.parse(header);
-  return cookies[SECURE_SESSION_COOKIE] ?? cookies[SESSION_COOKIE];
+  return isSecureRequest(request) ? cookies[SECURE_SESSION_COOKIE] : cookies[SESSION_COOKIE];
 }
 
 /** Set-Cookie for a new session. */

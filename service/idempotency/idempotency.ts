@@ -54,7 +54,8 @@ export function createIdempotency(options: { repository: DecisionRepository; fin
     const stored = options.repository.findReply(scope, key);
     if (stored === undefined) return undefined;
     if (stored.requestHash !== requestHash) {
-      throw new HttpError(422, `idempotency-key: "${key}" was already used with a different request body; use a new key for a new request`);
+      // The key is not quoted: the message is logged, and a console may build keys from what it has at hand (a document number).
+      throw new HttpError(422, 'idempotency-key: this key was already used with a different request body; use a new key for a new request');
     }
     return { statusCode: stored.statusCode, body: stored.body, replayed: true };
   }

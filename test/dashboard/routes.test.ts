@@ -64,12 +64,18 @@ describe('signing in', () => {
     expect(cookie).not.toContain(s.tokens.oversight.slice(4, 20));
   });
 
-  test('behind TLS the cookie is Secure and __Host- prefixed', async () => {
-    const cookie = String((await signIn(s.tokens.model_owner, { 'x-forwarded-proto': 'https' })).headers['set-cookie']);
+  test('behind TLS the cookie is Secure and __Host- prefixed, and only that cookie counts', async () => {
+    const response = await signIn(s.tokens.model_owner, { 'x-forwarded-proto': 'https' });
+    const cookie = String(response.headers['set-cookie']);
     expect(cookie).toMatch(/^__Host-sr_dashboard=[A-Za-z0-9_-]{43};.* Secure/);
     expect(cookie).toContain('HttpOnly');
     expect(cookie).toContain('SameSite=Strict');
     expect(cookie).not.toContain('Domain');
+    const tls = { 'x-forwarded-proto': 'https' };
+    expect((await get('/dashboard/drift', { ...tls, cookie: cookieOf(response) })).statusCode).toBe(200);
+    // The same session id in the plain cookie, as a sibling host or a page over http:// could plant it.
+    const planted = cookieOf(response).replace('__Host-sr_dashboard=', 'sr_dashboard=');
+    expect((await get('/dashboard/drift', { ...tls, cookie: planted })).statusCode).toBe(303);
   });
 
   test('an officer token is refused with 403 and no cookie; an unknown token with 401', async () => {
@@ -108,7 +114,10 @@ describe('a session', () => {
       expect(response.body).toContain(`src="/dashboard/assets/pages/${page}.js"`);
     }
     expect((await get('/v1/monitoring/performance', { cookie })).statusCode).toBe(200);
-    expect((await get('/v1/monitoring/fairness?attributes=sex', { cookie })).statusCode).toBe(200);
+    const fairness = await get('/v1/monitoring/fairness?attributes=sex', { cookie });
+    expect(fairness.statusCode).toBe(200);
+    // What a role reads is kept by no cache and loaded by no other site.
+    expect(fairness.headers).toMatchObject({ 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'cross-origin-resource-policy': 'same-origin' });
     const model = await get('/dashboard/api/model', { cookie });
     expect(model.statusCode).toBe(200);
     expect(model.json()).toMatchObject({ version: s.modelVersion, card: { modelDetails: { version: s.modelVersion } }, policy: { randomReferralRate: 0.05 } });

@@ -46,6 +46,10 @@ describe('tokens at rest', () => {
     const path = join(dir, 'bad.json');
     await writeFile(path, JSON.stringify({ version: 1, tokens: [{ id: 'tok_abcdefghijkl', name: 'x', role: 'king', sha256: 'ab', createdAt: '2025-01-01T00:00:00Z' }] }));
     expect(() => readTokenFile(path)).toThrow(/tokens\.0\.role: must be one of .*tokens\.0\.sha256: must be 64 hex digits/);
+    // A hand-edited file that is not JSON: the message does not quote it (it may hold a raw token).
+    const pasted = join(dir, 'pasted.json');
+    await writeFile(pasted, `{"version":1,"tokens":[{"sha256": srt_${'S'.repeat(43)}}]}`);
+    expect(() => readTokenFile(pasted)).toThrow(`${pasted}: not valid JSON (Unexpected token 's')`);
   });
 
   test('a second live token with the same name is refused', () => {
