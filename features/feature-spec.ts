@@ -118,6 +118,14 @@ export interface ReasonGroup {
   /** The feature whose value is shown beside the sentence. */
   readonly primary: FeatureName;
   readonly sentence: (values: FeatureValues) => string;
+  /**
+   * How training picks the values this group is occluded with (training/occlusion-baseline.ts):
+   * each feature's weighted median unless said here. Medians taken one feature at a time are no
+   * crossing at all for a one-hot group (every lane flag 0) or a (sin, cos) pair (a point inside
+   * the circle), so these take the most common category and the circular median of the position
+   * in `steps` steps per turn.
+   */
+  readonly baseline?: { readonly kind: 'one-hot' } | { readonly kind: 'cyclic'; readonly steps: number };
 }
 
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
@@ -200,6 +208,7 @@ export const REASON_GROUPS: readonly ReasonGroup[] = [
     name: 'lane',
     features: ['laneGeneral', 'laneReady', 'laneSentri', 'laneNexus'],
     primary: 'laneGeneral',
+    baseline: { kind: 'one-hot' },
     sentence: (v) => {
       const lane = v.laneReady === 1 ? 'Ready' : v.laneSentri === 1 ? 'SENTRI' : v.laneNexus === 1 ? 'NEXUS' : 'general';
       return `Crossing in the ${lane} lane`;
@@ -209,6 +218,7 @@ export const REASON_GROUPS: readonly ReasonGroup[] = [
     name: 'hourOfDay',
     features: ['hourOfDaySin', 'hourOfDayCos'],
     primary: 'hourOfDaySin',
+    baseline: { kind: 'cyclic', steps: 24 * 60 },
     sentence: (v) => {
       const minutes = Math.round(cyclicPosition(v.hourOfDaySin, v.hourOfDayCos, 24 * 60)) % (24 * 60);
       return `Crossing at ${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')} local time`;
@@ -218,6 +228,7 @@ export const REASON_GROUPS: readonly ReasonGroup[] = [
     name: 'dayOfWeek',
     features: ['dayOfWeekSin', 'dayOfWeekCos'],
     primary: 'dayOfWeekSin',
+    baseline: { kind: 'cyclic', steps: 7 },
     sentence: (v) => `Crossing on a ${WEEKDAYS[Math.round(cyclicPosition(v.dayOfWeekSin, v.dayOfWeekCos, 7)) % 7]}`,
   },
 ];

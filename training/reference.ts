@@ -1,6 +1,6 @@
-import { FEATURE_COUNT, FEATURE_NAMES } from '../features/feature-spec.ts';
+import { FEATURE_COUNT, FEATURE_NAMES, REASON_GROUPS } from '../features/feature-spec.ts';
 import type { ModelCard } from '../models/model-card.ts';
-import { weightedMedians } from './occlusion-baseline.ts';
+import { occlusionBaseline } from './occlusion-baseline.ts';
 import { referenceDistribution } from '../metrics/drift.ts';
 
 /**
@@ -35,6 +35,6 @@ export function buildReference(
   return {
     features: references,
     score: referenceDistribution(scores, REFERENCE_BINS, rowWeights),
-    baseline: weightedMedians(features, FEATURE_COUNT, rows, weights),
+    baseline: occlusionBaseline(features, FEATURE_COUNT, rows, weights, REASON_GROUPS),
   };
 }

@@ -4,14 +4,17 @@ import type { Recommendation } from './decide.ts';
 /**
  * Reasons by occlusion (Zeiler & Fergus, 2014, applied to tabular groups): a group's
  * contribution is the model's score minus its score with that group's features replaced by the
- * card's baseline (training medians, `reference.baseline`):
+ * card's baseline (`reference.baseline`: training medians; the most common lane; the circular
+ * median hour and weekday: training/occlusion-baseline.ts):
  *
  *     contribution(g) = f(x) - f(x with x_g := baseline_g)
  *
  * It is faithful to the model by construction (it is what the model does when the evidence is
  * removed), needs no surrogate, and costs one batched inference of 1 + G rows. Features that
  * only mean something together (REASON_GROUPS: value + missing flag, one-hot lane, cyclic
- * hour) are occluded together, so no row is a combination the model never saw.
+ * hour) are occluded together, and with values a crossing can take, so no row is a combination
+ * the model never saw. (Cards written before the group baselines took per-feature medians for the
+ * lane and the cyclic pairs too: all lane flags 0, a point inside the clock.)
  */
 export interface Reason {
   /** The reason group: a feature name, or a group such as `lane` or `registration`. */
