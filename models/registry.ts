@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ModelCard } from './model-card.ts';
@@ -56,6 +57,10 @@ export async function resolveModelVersion(modelsDir: string, version: string): P
   }
   const entry = byCard[0] ?? entries.find((candidate) => candidate.folder === version);
   if (entry === undefined) {
+    // A folder of that name without a card (a copy that lost it, a model:check that failed) is the likelier mistake.
+    if (existsSync(join(modelsDir, version)) && !existsSync(join(modelsDir, version, 'card.json'))) {
+      throw new ModelContractError(`model version '${version}': the folder ${join(modelsDir, version)} has no card.json`);
+    }
     const known = entries.flatMap((e) => (e.card === undefined ? [] : [e.card.modelDetails.version]));
     throw new ModelContractError(`model version '${version}' is not in ${modelsDir} (versions there: ${known.length === 0 ? 'none' : known.map((v) => `'${v}'`).join(', ')})`);
   }

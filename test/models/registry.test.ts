@@ -46,6 +46,8 @@ describe('resolveModelVersion', () => {
   it('refuses an unknown version naming the known ones, and a folder with a bad card naming its problem', async () => {
     await expect(resolveModelVersion(root, 'v9')).rejects.toThrow(`model version 'v9' is not in ${root} (versions there: 'sim-2025-01', 'v2')`);
     await expect(resolveModelVersion(root, 'broken')).rejects.toThrow("model version 'broken' cannot be used: card.json: onnx: is required");
+    await mkdir(join(root, 'no-card'), { recursive: true });
+    await expect(resolveModelVersion(root, 'no-card')).rejects.toThrow(`model version 'no-card': the folder ${join(root, 'no-card')} has no card.json`);
   });
 
   it('refuses a version two cards claim', async () => {
