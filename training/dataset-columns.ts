@@ -9,7 +9,8 @@ import { FEATURE_COUNT, FEATURE_NAMES } from '../features/feature-spec.ts';
  * - label: 1 when a secondary inspection of the crossing found (or, in the simulator, would find)
  *   contraband, else 0.
  * - weight: 1, or 1/selection probability for crossings referred by random selection, so that
- *   weighted estimates stand for all traffic (DESIGN.md, selective labels).
+ *   weighted estimates stand for all traffic (DESIGN.md, selective labels); from the service's
+ *   records also post-stratified by the model's recommendation (dataset-recorded.ts).
  * - timestamp: ISO 8601 with the port's offset, as the console sent it. port: 4-digit code.
  * - sex, birthYear, ageBand, citizenship: the driver's audit attributes, empty when not reported.
  *   For fairness analyses only: never features. A trainer must drop them (and timestamp, port).

@@ -1,6 +1,7 @@
 import { FEATURE_COUNT, FEATURE_SPEC_HASH } from '../features/feature-spec.ts';
 import type { SqliteDatabase } from '../store/sqlite/database.ts';
 import type { DatasetRow } from './dataset-columns.ts';
+import { postStratificationFactor } from '../metrics/label-coverage.ts';
 import { formatWithOffset, type TimeRange } from './time-range.ts';
 
 /**
@@ -13,7 +14,10 @@ import { formatWithOffset, type TimeRange } from './time-range.ts';
  * - label: 1 when the current outcome (the latest report; corrections supersede) is a seizure.
  * - weight: 1 / referral_propensity for crossings the random selection sent (the Horvitz–Thompson
  *   weight: a random referral at rate 2 % stands for 50 crossings), 1 for those the model sent
- *   (every crossing it recommends is sent: propensity 1).
+ *   (every crossing it recommends is sent: propensity 1); then post-stratified by the model's
+ *   recommendation (metrics/label-coverage.ts, as the monitoring estimates are): within the
+ *   referred and within the released crossings of the period the weights sum to the number of
+ *   decisions, so outcomes not (yet) reported do not make a stratum weigh too little.
  * - left out: crossings an officer referred on their own (the model released them, no random
  *   draw: selection 'none'). The weighted random selections already stand for every released
  *   crossing; these, chosen by suspicion, would count some of them twice and overstate seizures
@@ -45,6 +49,7 @@ interface DecisionOutcomeRow {
   features: Buffer;
   feature_spec_hash: string;
   selection: 'model' | 'random' | 'none';
+  model_recommendation: 'refer' | 'release';
   referral_propensity: number;
   driver_sex: string | null;
   driver_birth_year: number | null;
@@ -55,7 +60,7 @@ interface DecisionOutcomeRow {
 
 // The current outcome of a decision is its latest report: a correction is a later row that supersedes.
 const DECISIONS_WITH_OUTCOME_SQL = `
-SELECT d.crossing_at, d.utc_offset_minutes, d.port, d.features, d.feature_spec_hash, d.selection,
+SELECT d.crossing_at, d.utc_offset_minutes, d.port, d.features, d.feature_spec_hash, d.selection, d.model_recommendation,
        d.referral_propensity, d.driver_sex, d.driver_birth_year, d.driver_citizenship, o.referred, o.result
   FROM decisions d
   LEFT JOIN outcomes o ON o.seq = (SELECT max(seq) FROM outcomes WHERE decision_id = d.id)
@@ -68,31 +73,36 @@ export function* recordedDatasetRows(db: SqliteDatabase, range: TimeRange, stats
     throw new Error('the database has no decisions and outcomes tables: is it the service\'s database (REFERRAL_DB)?');
   }
   const statement = db.prepare<{ from: number; to: number }, DecisionOutcomeRow>(DECISIONS_WITH_OUTCOME_SQL);
-  for (const d of statement.iterate({ from: range.from, to: range.to })) {
+  const decisions = (): IterableIterator<DecisionOutcomeRow> => statement.iterate({ from: range.from, to: range.to });
+  // First pass: each stratum's size and labelled weight, for the post-stratification below.
+  const strata = { refer: { size: 0, labelledWeight: 0 }, release: { size: 0, labelledWeight: 0 } };
+  for (const d of decisions()) {
+    if (d.feature_spec_hash !== FEATURE_SPEC_HASH) continue;
+    const stratum = strata[d.model_recommendation];
+    stratum.size++;
+    if (labelOf(d) === 'labelled') stratum.labelledWeight += designWeight(d);
+  }
+  const factor = {
+    refer: postStratificationFactor(strata.refer.size, strata.refer.labelledWeight),
+    release: postStratificationFactor(strata.release.size, strata.release.labelledWeight),
+  };
+  for (const d of decisions()) {
     stats.decisions++;
     if (d.feature_spec_hash !== FEATURE_SPEC_HASH) {
       stats.otherSpec++;
       continue;
     }
-    if (d.referred !== 1) {
-      stats.unlabelled++;
+    const label = labelOf(d);
+    if (label !== 'labelled') {
+      stats[label]++;
       continue;
     }
-    if (d.result === null) {
-      stats.pending++;
-      continue;
-    }
-    if (d.selection === 'none') {
-      stats.officerReferrals++;
-      continue;
-    }
-    const random = d.selection === 'random';
-    if (random) stats.randomSelections++;
+    if (d.selection === 'random') stats.randomSelections++;
     stats.rows++;
     yield {
       features: featuresFromBlob(d.features),
       label: d.result === 'seizure' ? 1 : 0,
-      weight: random ? 1 / d.referral_propensity : 1,
+      weight: designWeight(d) * factor[d.model_recommendation],
       timestamp: formatWithOffset(d.crossing_at, d.utc_offset_minutes),
       port: d.port,
       audit: {
@@ -102,6 +112,19 @@ export function* recordedDatasetRows(db: SqliteDatabase, range: TimeRange, stats
       },
     };
   }
+}
+
+/** Whether a decision gives a training row, or which count says why not. */
+function labelOf(d: DecisionOutcomeRow): 'labelled' | 'unlabelled' | 'pending' | 'officerReferrals' {
+  if (d.referred !== 1) return 'unlabelled';
+  if (d.result === null) return 'pending';
+  if (d.selection === 'none') return 'officerReferrals';
+  return 'labelled';
+}
+
+/** 1 / P(sent to inspection): the random selection's rate, or 1 for the model's own referrals. */
+function designWeight(d: DecisionOutcomeRow): number {
+  return d.selection === 'random' ? 1 / d.referral_propensity : 1;
 }
 
 /** float32 little-endian, feature spec order (002-decisions.sql). */

@@ -63,7 +63,7 @@ beforeAll(() => {
       traveler_keys, driver_index, features, feature_spec_hash, model_version, score, threshold, threshold_source, model_recommendation,
       randomly_selected, random_referral_rate, referral_propensity, recommendation, selection, reasons, officer_id, token_id, audit,
       driver_sex, driver_birth_year, driver_citizenship)
-    VALUES (@id, @at, @at, -480, '2504', 'general', 'vk', NULL, '["tk"]', 0, @features, @hash, 'm1', 0.5, 0.4, 'model_card', 'refer',
+    VALUES (@id, @at, @at, -480, '2504', 'general', 'vk', NULL, '["tk"]', 0, @features, @hash, 'm1', 0.5, 0.4, 'model_card', @modelRecommendation,
       @random, 0.02, @propensity, 'refer', @selection, '[]', 'officer-1', 'token-1', '[]', @sex, @birthYear, @citizenship)`);
   const insertOutcome = db.prepare(`INSERT INTO outcomes (id, decision_id, recorded_at, observed_at, referred, reason, result, items,
       supersedes, officer_id, token_id) VALUES (@id, @decision, @at, @at, @referred, NULL, @result, '[]', @supersedes, 'officer-1', 'token-1')`);
@@ -77,6 +77,8 @@ beforeAll(() => {
       random: d.selection === 'random' ? 1 : 0,
       propensity: d.propensity,
       selection: d.selection,
+      // The model recommended referral exactly when it sent the crossing itself.
+      modelRecommendation: d.selection === 'model' ? 'refer' : 'release',
       sex: d.driver?.sex ?? null,
       birthYear: d.driver?.birthYear ?? null,
       citizenship: d.driver?.citizenship ?? null,
@@ -98,7 +100,7 @@ beforeAll(() => {
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
 describe('dataset from the service records', () => {
-  it('keeps the inspected crossings with a result, weighted by inverse selection probability', async () => {
+  it('keeps the inspected crossings with a result, weighted by inverse selection probability post-stratified by recommendation', async () => {
     const out = join(folder, 'recorded.csv');
     const stats = await exportDataset({ source: { kind: 'db', path: dbPath }, range: parseTimeRange(undefined, undefined), out });
     expect(stats.kind === 'db' && stats.detail).toEqual({ decisions: 8, rows: 3, pending: 1, unlabelled: 2, otherSpec: 1, officerReferrals: 1, randomSelections: 2 });
@@ -106,7 +108,12 @@ describe('dataset from the service records', () => {
     const table = await loadLabelledTable(out);
     expect(table.rows).toBe(3);
     expect(Array.from(table.labels)).toEqual([1, 0, 1]); // d1, d2, d6 (corrected to seizure)
-    expect(Array.from(table.weights)).toEqual([1, 50, 20]);
+    // Design weights 1 (model), 50 and 20 (random at 2 % and 5 %), post-stratified by the model's
+    // recommendation over the period's decisions under this spec: the referred stratum holds d1, d4
+    // and d5 (3 decisions, labelled weight 1: factor 3), the released one d2, d3, d6 and d8 (4
+    // decisions, labelled weight 70: factor 4/70).
+    const expected = [1 * 3, (50 * 4) / 70, (20 * 4) / 70];
+    Array.from(table.weights).forEach((w, i) => expect(w).toBeCloseTo(expected[i]!, 10));
     expect(Array.from(table.features.subarray(0, FEATURE_COUNT))).toEqual(Array.from(vectorOf('d1')));
     expect(Array.from(table.features.subarray(2 * FEATURE_COUNT, 3 * FEATURE_COUNT))).toEqual(Array.from(vectorOf('d6')));
     // The port's local time, rebuilt from the stored instant and offset.
