@@ -274,6 +274,8 @@ describe('the dashboards in a browser', () => {
   test("Models shows the loaded model's card", async () => {
     await open('/dashboard/models');
     expect(await tileValue('version')).toBe(service.modelVersion);
+    // The shipped card records the rate its threshold achieves on the holdout (ties are never split).
+    expect(await page.locator('[data-tile="threshold"] .detail').textContent()).toBe('chosen for a 1.0 % holdout referral rate; refers 1.00 % of the holdout');
     expect(await page.locator('[data-card="model-details"]').textContent()).toContain('Loaded at');
     expect((await chartState('holdout-metrics')).state).toBe('ready');
     await screenshot('models');

@@ -9,6 +9,13 @@ import { calibrationChart } from '../lib/svg-chart.js';
 import { clear, clearStatus, el, showError, showStatus, table, tile } from '../lib/ui.js';
 import { startPage } from '../lib/view.js';
 
+/** The rate the threshold was chosen for, and what it refers on the holdout when the card says (ties are never split). */
+function thresholdNote(policy, card) {
+  const achieved = card.decision.achievedReferralRate;
+  const target = `chosen for a ${percent(policy.targetReferralRate)} holdout referral rate`;
+  return achieved === undefined ? target : `${target}; refers ${percent(achieved)} of the holdout`;
+}
+
 function facts(pairs) {
   return el(
     'dl',
@@ -121,7 +128,7 @@ async function draw() {
         { class: 'tiles' },
         tile('version', 'Version in production', model.version, `${card.modelDetails.name}`),
         tile('loaded-at', 'Loaded', model.loadedAt.slice(0, 10), `${model.loadedAt.slice(11, 16)} UTC, by this service process`),
-        tile('threshold', 'Threshold', decimal(policy.threshold, 4), `chosen for a ${percent(policy.targetReferralRate)} referral rate`),
+        tile('threshold', 'Threshold', decimal(policy.threshold, 4), thresholdNote(policy, model.card)),
         tile('auc', 'AUC-ROC (holdout)', decimal(card.metrics.holdout.aucRoc), `AUC-PR ${decimal(card.metrics.holdout.aucPr)}`),
         tile('random-rate', 'Random selection', percent(policy.randomReferralRate), 'of scored crossings, on top of the model\u2019s referrals'),
       ),
@@ -145,7 +152,7 @@ async function draw() {
           ]),
           el('h3', {}, 'Decision policy'),
           facts([
-            ['Threshold', `${decimal(policy.threshold, 4)} (card), for a ${percent(policy.targetReferralRate)} holdout referral rate`],
+            ['Threshold', `${decimal(policy.threshold, 4)} (card), ${thresholdNote(policy, model.card)}`],
             ['Port budgets', policy.budgets.length === 0 ? 'none: the card\u2019s threshold applies at every port' : policy.budgets.map((b) => `${b.port}: ${percent(b.budget)}`).join(', ')],
             ['Random selection', `${percent(policy.randomReferralRate)} of scored crossings`],
           ]),
