@@ -137,17 +137,25 @@ export type Lane = (typeof LANES)[number];
 export type Direction = (typeof DIRECTIONS)[number];
 
 /**
+ * The earliest crossing accepted. A mistyped year (0001, 1969) would otherwise be stored and make
+ * the vehicle and its travelers look long known to every later crossing (days since first seen at
+ * its cap, never seen 0); no port's records reach back further.
+ */
+export const EARLIEST_CROSSING = '2000-01-01T00:00:00Z';
+export const EARLIEST_CROSSING_MS = Date.parse(EARLIEST_CROSSING);
+
+/**
  * The crossing event schema checked against a clock: an event more than five minutes in the
- * future is refused. The clock is passed in so tests and imports of history stay deterministic.
+ * future is refused, and so is one before EARLIEST_CROSSING. The clock is passed in so tests and
+ * imports of history stay deterministic.
  */
 export function crossingEventSchema(now: () => number = Date.now) {
   return crossingEventObject.superRefine((event, ctx) => {
-    if (Date.parse(event.timestamp) > now() + MAX_FUTURE_SKEW_MS) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['timestamp'],
-        message: 'must not be more than 5 minutes in the future',
-      });
+    const at = Date.parse(event.timestamp);
+    if (at > now() + MAX_FUTURE_SKEW_MS) {
+      ctx.addIssue({ code: 'custom', path: ['timestamp'], message: 'must not be more than 5 minutes in the future' });
+    } else if (at < EARLIEST_CROSSING_MS) {
+      ctx.addIssue({ code: 'custom', path: ['timestamp'], message: `must not be before ${EARLIEST_CROSSING}` });
     }
   });
 }

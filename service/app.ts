@@ -145,7 +145,7 @@ async function composeApp(
   const idempotency = createIdempotency({ repository: app.storage.decisions, fingerprintKey: identifierKey });
   await app.register(healthRoutes);
   await app.register(scoreRoute, { clock, idempotency });
-  await app.register(crossingsRoute, { clock, idempotency, maxItems: config.CROSSINGS_BATCH_MAX });
+  await app.register(crossingsRoute, { clock, idempotency, maxItems: config.CROSSINGS_BATCH_MAX, bodyLimit: config.BODY_LIMIT_BYTES });
   await app.register(outcomesRoute, { clock, idempotency, newId });
   await app.register(decisionsRoute);
   // Oversight: aggregates kept with every decision-log batch; /v1/monitoring/*, /v1/decisions/export, /metrics gauges.

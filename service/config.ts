@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { textInteger } from './http/text-number.ts';
+import { textInteger, textNumber } from './http/text-number.ts';
 import { PORT_CODE_PATTERN } from '../features/crossing-event.schema.ts';
 import { formatIssues } from '../features/format-issues.ts';
 
@@ -15,11 +15,7 @@ import { formatIssues } from '../features/format-issues.ts';
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 
-const share = (max: number) =>
-  z.coerce
-    .number({ error: 'must be a number' })
-    .min(0, { error: 'must be at least 0' })
-    .max(max, { error: `must be at most ${max}` });
+const share = (max: number) => textNumber(0, max);
 
 const path = z.string().trim().min(1, { error: 'must not be empty' });
 

@@ -3,6 +3,7 @@ import {
   DIRECTIONS,
   DOCUMENT_TYPES,
   LANES,
+  EARLIEST_CROSSING_MS,
   MAX_FUTURE_SKEW_MS,
   MAX_OCCUPANTS,
   OCCUPANT_ROLES,
@@ -32,7 +33,7 @@ export function isCertainlyValidCrossingEvent(value: unknown, now: number): valu
   if (!oneOf(LANES, lane) || !oneOf(DIRECTIONS, direction)) return false;
   if (typeof timestamp !== 'string' || !DATETIME_WITH_OFFSET.test(timestamp)) return false;
   const at = Date.parse(timestamp);
-  if (!(at <= now + MAX_FUTURE_SKEW_MS)) return false;
+  if (!(at <= now + MAX_FUTURE_SKEW_MS && at >= EARLIEST_CROSSING_MS)) return false;
   return isCertainlyValidVehicle(vehicle) && areCertainlyValidOccupants(occupants);
 }
 

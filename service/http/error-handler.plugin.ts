@@ -31,7 +31,7 @@ function frameworkClientError(error: FastifyError, request: FastifyRequest, body
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new HttpError(400, 'body: is empty; a JSON object is required');
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new HttpError(413, `body: is larger than the ${bodyLimit}-byte limit`);
+      return new HttpError(413, `body: is larger than the ${request.routeOptions.bodyLimit ?? bodyLimit}-byte limit`);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new HttpError(415, `content-type: "${request.headers['content-type'] ?? ''}" is not supported; send application/json`);
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':

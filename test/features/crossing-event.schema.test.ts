@@ -72,6 +72,8 @@ describe('crossing event schema: refused, with the field and the rule', () => {
       { ...sampleCrossing(), timestamp: new Date(NOW + MAX_FUTURE_SKEW_MS + 1000).toISOString() },
       ['timestamp: must not be more than 5 minutes in the future'],
     ],
+    // A mistyped year would make every later crossing of the vehicle see it as long known.
+    ['a timestamp before 2000', { ...sampleCrossing(), timestamp: '0001-03-01T07:15:00-08:00' }, ['timestamp: must not be before 2000-01-01T00:00:00Z']],
     ['a missing plate', withVehicle({ plate: undefined }), ['vehicle.plate: is required']],
     ['a plate with punctuation', withVehicle({ plate: 'AB#12' }), ['vehicle.plate: may contain only letters, digits, spaces and hyphens']],
     ['a lower-case jurisdiction', withVehicle({ plateJurisdiction: 'ca' }), ['vehicle.plateJurisdiction: must be a jurisdiction code such as CA or MX-BCN']],

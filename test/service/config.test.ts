@@ -1,6 +1,17 @@
 import { describe, expect, test } from 'vitest';
 import { ConfigError, loadConfig, parseBudgets } from '../../service/config.ts';
 
+/** The ConfigError's problems for `env` (fails the test when it loads). */
+function problemsOf(env: Record<string, string>): readonly string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
+}
+
 describe('loadConfig', () => {
   test('defaults: a fresh clone runs with nothing set', () => {
     const config = loadConfig({});
@@ -29,18 +40,22 @@ describe('loadConfig', () => {
   });
 
   test('a bad value fails with a message naming each variable', () => {
-    const attempt = (): unknown => loadConfig({ PORT: 'eighty', RANDOM_REFERRAL_RATE: '0.9', LOG_LEVEL: 'loud', REFERRAL_BUDGETS: '2504=2' });
-    expect(attempt).toThrow(ConfigError);
-    try {
-      attempt();
-    } catch (error) {
-      expect((error as ConfigError).problems).toEqual([
-        'PORT: must be a number',
-        'RANDOM_REFERRAL_RATE: must be at most 0.5',
-        'REFERRAL_BUDGETS: budget of port 2504 must be a share in (0, 1), got "2"',
-        'LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent',
-      ]);
-    }
+    expect(problemsOf({ PORT: 'eighty', RANDOM_REFERRAL_RATE: '0.9', LOG_LEVEL: 'loud', REFERRAL_BUDGETS: '2504=2' })).toEqual([
+      'PORT: must be a number',
+      'RANDOM_REFERRAL_RATE: must be at most 0.5',
+      'REFERRAL_BUDGETS: budget of port 2504 must be a share in (0, 1), got "2"',
+      'LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent',
+    ]);
+  });
+
+  test('a number that is only blanks, hexadecimal or an exponent is refused, not read as 0 or converted', () => {
+    // Number(" ") is 0: a blank RANDOM_REFERRAL_RATE would have turned random selection off.
+    expect(problemsOf({ RANDOM_REFERRAL_RATE: '  ', PORT: '0x1F90', SHUTDOWN_GRACE_MS: '1e3' })).toEqual([
+      'PORT: must be a number',
+      'RANDOM_REFERRAL_RATE: must be a number',
+      'SHUTDOWN_GRACE_MS: must be a number',
+    ]);
+    expect(loadConfig({ RANDOM_REFERRAL_RATE: ' 0.02 ', PORT: '8081' })).toMatchObject({ RANDOM_REFERRAL_RATE: 0.02, PORT: 8081 });
   });
 });
 

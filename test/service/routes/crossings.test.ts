@@ -68,3 +68,24 @@ describe('POST /v1/crossings', () => {
     expect(wrong.json().errors).toEqual(['crossings: is required', 'events: unknown field']);
   });
 });
+
+describe('a batch of the default size', () => {
+  test('1,000 crossings fit the body limit (4 KiB a crossing, past the 64 KiB of other routes); more bytes than that get 413', async () => {
+    const full = await buildTestApp({ clock: () => NOW });
+    try {
+      const crossings = Array.from({ length: 1000 }, (_, i) => ({ ...freshCrossing(`batch-${i}`), direction: 'outbound' as const }));
+      const body = JSON.stringify({ crossings });
+      expect(body.length).toBeGreaterThan(64 * 1024);
+      const post = (payload: string) =>
+        full.app.inject({ method: 'POST', url: '/v1/crossings', headers: { ...full.auth('officer'), 'content-type': 'application/json' }, payload });
+      const response = await post(body);
+      expect(response.statusCode).toBe(200);
+      expect(response.json<CrossingsReply>().recorded).toBe(1000);
+      const tooLarge = await post(`{"crossings": [], "pad": "${'x'.repeat(1000 * 4096)}"}`);
+      expect(tooLarge.statusCode).toBe(413);
+      expect(tooLarge.json().message).toBe('body: is larger than the 4096000-byte limit');
+    } finally {
+      await full.close();
+    }
+  });
+});
