@@ -62,7 +62,13 @@ export function compareScores(actual: ArrayLike<number>, expected: ArrayLike<num
   let max = 0;
   for (let i = 0; i < actual.length; i++) {
     const d = Math.abs(actual[i]! - expected[i]!);
-    if (!(d <= max)) {
+    // A NaN difference is the worst there is, and stays: `d <= NaN` is false for every later row.
+    if (Number.isNaN(d)) {
+      max = d;
+      worstRow = i;
+      break;
+    }
+    if (d > max) {
       max = d;
       worstRow = i;
     }

@@ -11,7 +11,7 @@ import { goldenRowsSchema } from '../../training/golden-rows.ts';
 import { calibrateAll } from '../../training/calibration.ts';
 import { mlpLogits } from '../../training/mlp.ts';
 import { exportMlpToOnnx } from '../../training/onnx/export-mlp.ts';
-import { assertOnnxParity, ParityError } from '../../training/onnx-parity.ts';
+import { assertOnnxParity, compareScores, ParityError } from '../../training/onnx-parity.ts';
 import { selectRows, standardizeRows } from '../../training/standardize.ts';
 import { loadTensorflow } from '../../training/tensorflow.ts';
 import { trainReferralModel, type TrainedModel, type TrainingConfig } from '../../training/train-model.ts';
@@ -114,6 +114,14 @@ describe('training and export', () => {
     await expect(assertOnnxParity(onnx, holdout, expected)).rejects.toThrow(ParityError);
     await expect(assertOnnxParity(onnx, holdout, expected)).rejects.toThrow(/row \d+ of \d+ holdout rows scores .* in onnxruntime and .* in tfjs \+ calibration/);
   }, 60_000);
+
+  it('compares scores row by row: the largest difference, and a NaN anywhere as the worst', () => {
+    expect(compareScores(Float32Array.of(0.5, 0.25, 0.75), [0.5, 0.125, 0.75])).toMatchObject({ maxAbsoluteDifference: 0.125, worstRow: 1 });
+    // A NaN is kept however many rows follow it (d <= NaN is false for them all).
+    const withNaN = compareScores(Float32Array.of(0.9, Number.NaN, 0.5), [0.1, 0.5, 0.5]);
+    expect(withNaN.worstRow).toBe(1);
+    expect(withNaN.maxAbsoluteDifference).toBeNaN();
+  });
 
   it('keeps parity with isotonic calibration, with no hidden layer, and with the piecewise-linear encoding (alone and in an ensemble)', async () => {
     for (const config of [
