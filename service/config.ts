@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { textInteger, textNumber } from './http/text-number.ts';
+import { envInteger, envNumber } from './http/text-number.ts';
 import { PORT_CODE_PATTERN } from '../features/crossing-event.schema.ts';
 import { formatIssues } from '../features/format-issues.ts';
 
@@ -15,7 +15,7 @@ import { formatIssues } from '../features/format-issues.ts';
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 
-const share = (max: number) => textNumber(0, max);
+const share = (max: number) => envNumber(0, max);
 
 const path = z.string().trim().min(1, { error: 'must not be empty' });
 
@@ -51,7 +51,7 @@ const budgets = z
   });
 
 export const configSchema = z.object({
-  PORT: textInteger(0, 65535).default(8080).describe('TCP port to listen on'),
+  PORT: envInteger(0, 65535).default(8080).describe('TCP port to listen on'),
   HOST: z.string().trim().min(1, { error: 'must not be empty' }).default('0.0.0.0').describe('Address to listen on'),
   REFERRAL_DB: path.default('data/referral.db').describe('SQLite file: history, decisions, outcomes'),
   MODELS_DIR: path.default('models').describe('Model registry: one folder per version'),
@@ -63,7 +63,7 @@ export const configSchema = z.object({
   REFERRAL_TOKENS_FILE: path.default('data/tokens.json').describe('Hashed API tokens (npm run token)'),
   RANDOM_REFERRAL_RATE: share(0.5).default(0.005).describe('Probability that a scored crossing is selected for referral at random'),
   REFERRAL_BUDGETS: budgets.describe('Per-port referral budgets, PORT=SHARE,...'),
-  REFERRAL_BUDGET_WINDOW: textInteger(10, 1_000_000)
+  REFERRAL_BUDGET_WINDOW: envInteger(10, 1_000_000)
     .default(2000)
     .describe('Recent scored crossings per port whose score quantile sets a budgeted threshold'),
   DECISION_LOG_FSYNC: z
@@ -71,11 +71,11 @@ export const configSchema = z.object({
     .default('wal-fsync')
     .describe('How a commit reaches stable storage before the reply: fsync of the WAL off the event loop, or synchronous=FULL'),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
-  BODY_LIMIT_BYTES: textInteger(1024, 16 * 1024 * 1024).default(64 * 1024).describe('Largest request body accepted'),
-  CROSSINGS_BATCH_MAX: textInteger(1, 10_000).default(1000).describe('Most crossings in one POST /v1/crossings'),
-  MAX_IN_FLIGHT: textInteger(1, 1_000_000).default(512).describe('Concurrent write requests before 503'),
-  MAX_EVENT_LOOP_DELAY_MS: textInteger(10, 60_000).default(500).describe('Event-loop delay above which requests get 503'),
-  SHUTDOWN_GRACE_MS: textInteger(0, 600_000).default(10_000).describe('Time to finish in-flight requests on SIGTERM'),
+  BODY_LIMIT_BYTES: envInteger(1024, 16 * 1024 * 1024).default(64 * 1024).describe('Largest request body accepted'),
+  CROSSINGS_BATCH_MAX: envInteger(1, 10_000).default(1000).describe('Most crossings in one POST /v1/crossings'),
+  MAX_IN_FLIGHT: envInteger(1, 1_000_000).default(512).describe('Concurrent write requests before 503'),
+  MAX_EVENT_LOOP_DELAY_MS: envInteger(10, 60_000).default(500).describe('Event-loop delay above which requests get 503'),
+  SHUTDOWN_GRACE_MS: envInteger(0, 600_000).default(10_000).describe('Time to finish in-flight requests on SIGTERM'),
   NODE_ENV: z.string().optional(),
 });
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ISO_INSTANT_PATTERN, ISO_INSTANT_RULE, parseIsoInstant } from '../../lib/iso-instant.ts';
-import { decimalText, textInteger } from '../http/text-number.ts';
+import { textInteger } from '../http/text-number.ts';
 import { PORT_CODE_PATTERN } from '../../features/crossing-event.schema.ts';
 import { DEFAULT_BAND, DEFAULT_MINIMUM_COUNT } from '../../metrics/fairness.ts';
 import { DEFAULT_DRIFT_MINIMUM_COUNT } from '../../metrics/drift.ts';
@@ -35,8 +35,10 @@ const windowParameters = {
     .describe('Only decisions of this model version; default all (drift: the production model)'),
 };
 
-const confidence = decimalText
-  .pipe(z.number().gt(0.5, { error: 'must be greater than 0.5' }).lt(1, { error: 'must be less than 1' }))
+const confidence = z.coerce
+  .number({ error: 'must be a number' })
+  .gt(0.5, { error: 'must be greater than 0.5' })
+  .lt(1, { error: 'must be less than 1' })
   .default(0.95)
   .describe('Confidence level of the intervals');
 
