@@ -11,8 +11,8 @@ import { checkModelVersion } from './build-card.ts';
 import { fractionFlag, parseCliArgs, requiredString, runCli, UsageError } from './cli-args.ts';
 import { loadLabelledTable } from './load-dataset.ts';
 import { checkExternalModel, writeCheckedModel } from './model-check.ts';
-import { referralShortfallWarning } from './referral-shortfall.ts';
-import { comparisonTable, describeDecision } from './train-command.ts';
+import { describeDecision, referralShortfallWarning } from './referral-shortfall.ts';
+import { comparisonTable } from './train-command.ts';
 
 const USAGE = `usage: npm run model:check -- FILE.onnx --data FILE.csv [--out DIR] [options]
 

@@ -11,7 +11,7 @@ import { decisionAtReferralRate, evaluateScores, groupEvaluations, type Referral
 import { GOLDEN_FILE, pickGoldenRows } from './golden-rows.ts';
 import type { LabelledTable } from './labelled-table.ts';
 import { scoreMatrix } from './onnx-parity.ts';
-import { refuseNoReferrals, type ShortfallContext } from './referral-shortfall.ts';
+import { cardDecision, refuseNoReferrals, type ShortfallContext } from './referral-shortfall.ts';
 import { buildReference } from './reference.ts';
 import { writeModelFolder } from './write-model.ts';
 
@@ -112,7 +112,7 @@ export async function checkExternalModel(request: ModelCheckRequest): Promise<Mo
       ],
     },
     {
-      decision: { threshold, targetReferralRate: request.targetReferralRate, achievedReferralRate: decision.achievedReferralRate },
+      decision: cardDecision(decision),
       metrics: { holdout: evaluateScores(rows) },
       quantitativeAnalyses: { groups: groupEvaluations(rows, table.groups, threshold) },
       trainingData: {

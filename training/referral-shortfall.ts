@@ -73,6 +73,22 @@ export function refuseNoReferrals(decision: ReferralDecision, context: Shortfall
   throw new NoReferralsError(`refused: ${warning} Nothing was written; pass ${flag} to write it anyway.`);
 }
 
+/** "threshold 0.0734102 refers 0.98 % of holdout crossings (196 of 20,000; target 1 %)": what it achieves, then the target. */
+export function describeDecision(decision: ReferralDecision, rowsName: string): string {
+  const count = (n: number): string => n.toLocaleString('en-US');
+  // A threshold that refers nothing lies a hair above the top score: six digits would show that score.
+  const threshold = decision.referredRows === 0 ? 'just above the top score' : decision.threshold.toPrecision(6);
+  return (
+    `threshold ${threshold} refers ${percent(decision.achievedReferralRate)} of ${rowsName} ` +
+    `(${count(decision.referredRows)} of ${count(decision.rows)}; target ${percent(decision.targetReferralRate)})`
+  );
+}
+
+/** The card's `decision` section for it. */
+export function cardDecision(decision: ReferralDecision): { threshold: number; targetReferralRate: number; achievedReferralRate: number } {
+  return { threshold: decision.threshold, targetReferralRate: decision.targetReferralRate, achievedReferralRate: decision.achievedReferralRate };
+}
+
 function percent(share: number): string {
   return `${Number((share * 100).toFixed(3))} %`;
 }

@@ -1,10 +1,9 @@
 import type { Evaluation } from '../models/model-card.ts';
-import type { ReferralDecision } from './evaluate.ts';
 import { averagePrecision } from '../metrics/ranking.ts';
 import { loadLabelledTable } from './load-dataset.ts';
 import { loadTensorflow } from './tensorflow.ts';
 import { trainReferralModel, type TrainingConfig } from './train-model.ts';
-import { referralShortfallWarning } from './referral-shortfall.ts';
+import { describeDecision, referralShortfallWarning } from './referral-shortfall.ts';
 import { HOLDOUT_SHORTFALL, writeTrainedModel, type WrittenModel } from './write-model.ts';
 
 /**
@@ -84,18 +83,6 @@ export async function trainAndWriteModel(command: TrainCommand, log: (line: stri
     summary,
     seconds: { load: (loaded - started) / 1000, train: (trainedAt - loaded) / 1000, write: (done - trainedAt) / 1000 },
   };
-}
-
-/** "threshold 0.0734102 refers 0.98 % of holdout crossings (196 of 20,000; target 1 %)": what it achieves, then the target. */
-export function describeDecision(decision: ReferralDecision, rowsName: string): string {
-  const pct = (share: number): string => `${Number((share * 100).toFixed(3))} %`;
-  const count = (n: number): string => n.toLocaleString('en-US');
-  // A threshold that refers nothing lies a hair above the top score: six digits would show that score.
-  const threshold = decision.referredRows === 0 ? 'just above the top score' : decision.threshold.toPrecision(6);
-  return (
-    `threshold ${threshold} refers ${pct(decision.achievedReferralRate)} of ${rowsName} ` +
-    `(${count(decision.referredRows)} of ${count(decision.rows)}; target ${pct(decision.targetReferralRate)})`
-  );
 }
 
 /** Holdout metrics, the model beside the baseline, as an aligned text table ('–' where a metric is undefined). */

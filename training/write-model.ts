@@ -14,7 +14,7 @@ import type { LabelledTable } from './labelled-table.ts';
 import { describeArchitecture } from './mlp.ts';
 import { encodedWidth } from './piecewise-linear.ts';
 import { assertOnnxParity, type ParityResult } from './onnx-parity.ts';
-import { refuseNoReferrals, type ShortfallContext } from './referral-shortfall.ts';
+import { cardDecision, refuseNoReferrals, type ShortfallContext } from './referral-shortfall.ts';
 import { buildReference } from './reference.ts';
 import { selectRows, selectValues } from './standardize.ts';
 import type { TrainedModel } from './train-model.ts';
@@ -122,7 +122,7 @@ export async function writeTrainedModel(trained: TrainedModel, table: LabelledTa
       caveats: output.caveats,
     },
     {
-      decision: { threshold, targetReferralRate: config.targetReferralRate, achievedReferralRate: decision.achievedReferralRate },
+      decision: cardDecision(decision),
       metrics: {
         holdout: evaluateScores(holdout),
         baseline: evaluateScores({ ...holdout, scores: trained.baselineHoldoutScores }),

@@ -8,6 +8,12 @@ import { alignToHours, bucketStart, DAY_MS, decomposeWindow, GROUP_LEVELS, HOUR_
 
 const T = (iso: string): number => Date.parse(iso);
 
+/** Summed decision fields (DECISION_FIELDS order) from the named ones; the rest 0. */
+function decisionSums(values: Partial<Record<keyof typeof DECISION_FIELD, number>>): Float64Array {
+  const sums = new Float64Array(DECISION_FIELDS.length);
+  for (const [field, value] of Object.entries(values)) sums[DECISION_FIELD[field as keyof typeof DECISION_FIELD]] = value;
+  return sums;
+}
 describe('time buckets', () => {
   test('buckets are UTC and epoch-aligned; weeks start on Thursdays', () => {
     const at = T('2025-03-05T13:45:10Z');
@@ -196,28 +202,26 @@ describe('reports from sums', () => {
   });
 
   test('hand-computed: 10 decisions, 3 model referrals (2 hits of 3 inspected), 2 random (1 inspected, clean)', () => {
-    const sums = new Float64Array(DECISION_FIELDS.length);
-    const set = (f: keyof typeof DECISION_FIELD, v: number): void => {
-      sums[DECISION_FIELD[f]] = v;
-    };
-    set('decisions', 10);
-    set('referrals', 5);
-    set('model_referrals', 3);
-    set('random_selections', 2);
-    set('inspected_model', 3);
-    set('seizures_model', 2);
-    set('inspected_random', 1);
-    set('referrals_inspected', 4);
-    set('tp_rows', 2);
-    set('tp_weight', 2);
-    set('tp_weight_sq', 2);
-    set('fp_rows', 1);
-    set('fp_weight', 1);
-    set('fp_weight_sq', 1);
-    set('tn_rows', 1);
-    set('tn_weight', 5);
-    set('tn_weight_sq', 25);
-    set('unlabelled_released', 6);
+    const sums = decisionSums({
+      decisions: 10,
+      referrals: 5,
+      model_referrals: 3,
+      random_selections: 2,
+      inspected_model: 3,
+      seizures_model: 2,
+      inspected_random: 1,
+      referrals_inspected: 4,
+      tp_rows: 2,
+      tp_weight: 2,
+      tp_weight_sq: 2,
+      fp_rows: 1,
+      fp_weight: 1,
+      fp_weight_sq: 1,
+      tn_rows: 1,
+      tn_weight: 5,
+      tn_weight_sq: 25,
+      unlabelled_released: 6,
+    });
     const f = performanceFigures(sums, new Float64Array(CALIBRATION_LENGTH));
     expect(f.referralRate).toMatchObject({ value: 0.5, numerator: 5, denominator: 10 });
     expect(f.hitRates.model.value).toBeCloseTo(2 / 3, 12);
@@ -235,25 +239,23 @@ describe('reports from sums', () => {
     // 1050 decisions: 50 model referrals, all pending; 1000 releases, 5 random selections (rate
     // 0.005, weight 200) inspected: 1 seizure, 4 clean. Without the referred stratum recall would be
     // 0/(0 + 200) = 0 and FPR 0/(0 + 800) = 0; prevalence would cover the releases only.
-    const sums = new Float64Array(DECISION_FIELDS.length);
-    const set = (f: keyof typeof DECISION_FIELD, v: number): void => {
-      sums[DECISION_FIELD[f]] = v;
-    };
-    set('decisions', 1050);
-    set('referrals', 55);
-    set('model_referrals', 50);
-    set('random_selections', 5);
-    set('inspected_random', 5);
-    set('seizures_random', 1);
-    set('referrals_inspected', 5);
-    set('fn_rows', 1);
-    set('fn_weight', 200);
-    set('fn_weight_sq', 200 * 200);
-    set('tn_rows', 4);
-    set('tn_weight', 800);
-    set('tn_weight_sq', 4 * 200 * 200);
-    set('unlabelled_referred', 50);
-    set('unlabelled_released', 995);
+    const sums = decisionSums({
+      decisions: 1050,
+      referrals: 55,
+      model_referrals: 50,
+      random_selections: 5,
+      inspected_random: 5,
+      seizures_random: 1,
+      referrals_inspected: 5,
+      fn_rows: 1,
+      fn_weight: 200,
+      fn_weight_sq: 200 * 200,
+      tn_rows: 4,
+      tn_weight: 800,
+      tn_weight_sq: 4 * 200 * 200,
+      unlabelled_referred: 50,
+      unlabelled_released: 995,
+    });
     const f = performanceFigures(sums, new Float64Array(CALIBRATION_LENGTH));
     expect(f.estimates.referralsSampled).toBe(false);
     expect(f.estimates.releasesSampled).toBe(true);
