@@ -38,6 +38,28 @@ describe('port time zones (US daylight saving rules)', () => {
     }
   });
 
+  it('moves a time in the spring-forward gap an hour on, as a clock shows it (Temporal\'s "compatible" reading)', () => {
+    // 2025-03-09: San Ysidro's clocks go from 01:59:59 PST to 03:00:00 PDT; 02:30 does not exist.
+    expect(formatTimestamp(SAN_YSIDRO, localTimeToInstant(SAN_YSIDRO, day('2025-03-09'), 2 * 60 + 30))).toBe('2025-03-09T03:30:00-07:00');
+    expect(formatTimestamp(SAN_YSIDRO, localTimeToInstant(SAN_YSIDRO, day('2025-03-09'), 60 + 59))).toBe('2025-03-09T01:59:00-08:00');
+    expect(formatTimestamp(SAN_YSIDRO, localTimeToInstant(SAN_YSIDRO, day('2025-03-09'), 3 * 60))).toBe('2025-03-09T03:00:00-07:00');
+    // Nogales keeps MST: 02:30 exists there.
+    expect(formatTimestamp(NOGALES, localTimeToInstant(NOGALES, day('2025-03-09'), 2 * 60 + 30))).toBe('2025-03-09T02:30:00-07:00');
+    const hhmm = (minute: number): string => `${String(Math.floor(minute / 60)).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}`;
+    for (const port of PORTS) {
+      for (let minute = 0; minute < 6 * 60; minute++) {
+        const shown = formatTimestamp(port, localTimeToInstant(port, day('2025-03-09'), minute)).slice(11, 16);
+        const inGap = port.observesDst && minute >= 120 && minute < 180;
+        expect(shown, `${port.code} ${hhmm(minute)}`).toBe(hhmm(inGap ? minute + 60 : minute));
+      }
+    }
+  });
+
+  it('reads a time in the fall-back hour, which clocks show twice, as its second (standard-time) occurrence', () => {
+    expect(formatTimestamp(BUFFALO, localTimeToInstant(BUFFALO, day('2025-11-02'), 60 + 30))).toBe('2025-11-02T01:30:00-05:00');
+    expect(formatTimestamp(BUFFALO, localTimeToInstant(BUFFALO, day('2025-11-02'), 30))).toBe('2025-11-02T00:30:00-04:00');
+  });
+
   it('knows weekdays: 2025-03-01 was a Saturday', () => {
     expect(weekdayOf(day('2025-03-01'))).toBe(6);
     expect(weekdayOf(day('1970-01-01'))).toBe(4);

@@ -115,12 +115,17 @@ export function utcOffsetMinutesAt(port: Port, at: number): number {
 /**
  * The instant of a local wall-clock time at the port: `localDate` is the local calendar date as
  * days since 1970-01-01, `minutes` the minutes after local midnight (may exceed a day). A time in
- * the spring-forward gap comes out an hour later, as a clock would show it.
+ * the spring-forward gap (02:00-02:59, which no clock shows that night) comes out an hour later, as
+ * a clock would show it: 02:30 becomes 03:30 daylight time (Temporal's "compatible"
+ * disambiguation). In the fall-back hour, which clocks show twice, it is the second (standard) one.
  */
 export function localTimeToInstant(port: Port, localDate: number, minutes: number): number {
   const wallClock = localDate * DAY_MS + Math.round(minutes * 60) * 1000;
   const standard = wallClock - port.standardOffsetMinutes * MINUTE_MS;
-  return utcOffsetMinutesAt(port, standard) === port.standardOffsetMinutes ? standard : standard - HOUR_MS;
+  if (utcOffsetMinutesAt(port, standard) === port.standardOffsetMinutes) return standard;
+  const daylight = standard - HOUR_MS;
+  // In the gap, the daylight reading lies before the change, where the clock still ran on standard time.
+  return utcOffsetMinutesAt(port, daylight) === port.standardOffsetMinutes ? standard : daylight;
 }
 
 /** ISO 8601 with the port's offset at that instant, to the second: `2025-03-01T07:15:00-08:00`. */
