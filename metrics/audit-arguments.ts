@@ -1,5 +1,6 @@
 import { DEFAULT_BAND, DEFAULT_MINIMUM_COUNT, type DisparityBand } from './fairness.ts';
-import { DEFAULT_CONFIDENCE, DEFAULT_REPLICATES } from './intervals.ts';
+import { DEFAULT_CONFIDENCE } from './intervals.ts';
+import { DEFAULT_FAIRNESS_REPLICATES } from './fairness.ts';
 
 /** The audit CLI's command line, parsed and checked; every refusal names the flag. */
 
@@ -20,7 +21,7 @@ export const AUDIT_USAGE = `usage: npm run audit -- --input FILE.csv --label COL
   --band L,U           disparity band (default ${DEFAULT_BAND.lower},${DEFAULT_BAND.upper})
   --min-count N        smallest denominator judged (default ${DEFAULT_MINIMUM_COUNT})
   --confidence C       interval level (default ${DEFAULT_CONFIDENCE})
-  --replicates N       bootstrap replicates (default ${DEFAULT_REPLICATES}); --seed N (default 1)
+  --replicates N       bootstrap replicates (default ${DEFAULT_FAIRNESS_REPLICATES}, as the monitoring API); --seed N (default 1)
   --json               print JSON instead of tables`;
 
 export class AuditUsageError extends Error {
@@ -190,7 +191,7 @@ export function parseAuditArguments(argv: readonly string[]): AuditOptions | 'he
     minimumCount: integer('min-count', DEFAULT_MINIMUM_COUNT, 0),
     confidence:
       confidenceText === undefined ? DEFAULT_CONFIDENCE : number('confidence', confidenceText, (n) => n > 0 && n < 1, 'a number between 0 and 1 (e.g. 0.95)'),
-    replicates: integer('replicates', DEFAULT_REPLICATES, 1),
+    replicates: integer('replicates', DEFAULT_FAIRNESS_REPLICATES, 1),
     seed: integer('seed', 1, 0),
     json,
   };

@@ -11,10 +11,10 @@ import {
   referralTotal,
   type DecisionCounts,
 } from './decision-counts.ts';
-import { DEFAULT_CONFIDENCE, DEFAULT_REPLICATES, percentileInterval, wilsonInterval, type Interval } from './intervals.ts';
+import { DEFAULT_CONFIDENCE, percentileInterval, wilsonInterval, type Interval } from './intervals.ts';
 import { postStratificationFactor, postStratifyByRecommendation } from './label-coverage.ts';
 import { hitRateTest, type HitRateTest } from './outcome-test.ts';
-import { hajekProportion, referralsSampled, releasesSampled, type ProportionEstimate } from './selective-labels.ts';
+import { referralsSampled, releasesSampled, stratifiedProportion, type ProportionEstimate } from './selective-labels.ts';
 
 /**
  * The group fairness table: per group of one audit attribute (or of an intersection of several),
@@ -102,6 +102,13 @@ export interface DisparityBand {
 
 export const DEFAULT_BAND: DisparityBand = { lower: 0.8, upper: 1.25 };
 export const DEFAULT_MINIMUM_COUNT = 30;
+
+/**
+ * Bootstrap replicates of the disparity intervals, for the monitoring API and the audit CLI alike,
+ * so the same decisions give the same table (they differed: 500 and 1,000, and a ratio flagged by
+ * one was inconclusive in the other).
+ */
+export const DEFAULT_FAIRNESS_REPLICATES = 500;
 
 export interface GroupCounts {
   /** The group's value of each attribute, in the order of `attributes`. */
@@ -278,7 +285,7 @@ function metricEstimates(c: DecisionCounts, allReferrals: number, minimumCount: 
   const adjusted = postStratifyByRecommendation(c);
   const labelled = (metric: LabelledMetric): MetricEstimate => {
     const spec = LABELLED_METRICS[metric];
-    const e = hajekProportion(adjusted, spec.numerator, spec.denominator, confidence);
+    const e = stratifiedProportion(adjusted, spec.numerator, spec.denominator, confidence);
     const usable = (!spec.needsReleased || released) && (!spec.needsReferred || referred);
     return { ...e, value: usable ? e.value : null, interval: usable ? e.interval : null, tooSmall: e.rows < minimumCount };
   };
@@ -340,7 +347,7 @@ function checkOptions(options: FairnessOptions): void {
   }
   const minimumCount = options.minimumCount ?? DEFAULT_MINIMUM_COUNT;
   if (!(Number.isInteger(minimumCount) && minimumCount >= 0)) throw new RangeError(`minimumCount must be an integer >= 0, got ${minimumCount}`);
-  const replicates = options.replicates ?? DEFAULT_REPLICATES;
+  const replicates = options.replicates ?? DEFAULT_FAIRNESS_REPLICATES;
   if (!(Number.isInteger(replicates) && replicates >= 1)) throw new RangeError(`replicates must be a positive integer, got ${replicates}`);
   if (options.attributes.length === 0) throw new RangeError('name at least one attribute');
 }
@@ -351,7 +358,7 @@ export function fairnessTable(groupCounts: readonly GroupCounts[], options: Fair
   const band = options.band ?? DEFAULT_BAND;
   const minimumCount = options.minimumCount ?? DEFAULT_MINIMUM_COUNT;
   const confidence = options.confidence ?? DEFAULT_CONFIDENCE;
-  const replicates = options.replicates ?? DEFAULT_REPLICATES;
+  const replicates = options.replicates ?? DEFAULT_FAIRNESS_REPLICATES;
   for (const g of groupCounts) {
     if (g.key.length !== options.attributes.length) {
       throw new RangeError(`group ${groupLabel(g.key)} has ${g.key.length} values for ${options.attributes.length} attributes (${options.attributes.join(', ')})`);

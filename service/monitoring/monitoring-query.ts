@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ISO_INSTANT_PATTERN, ISO_INSTANT_RULE, parseIsoInstant } from '../../lib/iso-instant.ts';
 import { textInteger } from '../http/text-number.ts';
 import { PORT_CODE_PATTERN } from '../../features/crossing-event.schema.ts';
-import { DEFAULT_BAND, DEFAULT_MINIMUM_COUNT } from '../../metrics/fairness.ts';
+import { DEFAULT_BAND, DEFAULT_FAIRNESS_REPLICATES, DEFAULT_MINIMUM_COUNT } from '../../metrics/fairness.ts';
 import { DEFAULT_DRIFT_MINIMUM_COUNT } from '../../metrics/drift.ts';
 import { FAIRNESS_ATTRIBUTES, FAIRNESS_UNITS, type FairnessAttribute } from './audit-groups.ts';
 import { EXPORT_ROWS } from './decision-export.ts';
@@ -89,8 +89,6 @@ const band = z.string().transform((text, ctx) => {
   return { lower, upper };
 });
 
-
-export const DEFAULT_FAIRNESS_REPLICATES = 500;
 
 export const fairnessQuerySchema = z.strictObject({
   ...windowParameters,

@@ -3,7 +3,7 @@ import { createRandom, type Random } from '../../lib/random.ts';
 import { countDecision, createDecisionTally, decisionCountsFromConfusion, type DecisionCounts } from '../../metrics/decision-counts.ts';
 import { wilsonInterval } from '../../metrics/intervals.ts';
 import { postStratifyByRecommendation } from '../../metrics/label-coverage.ts';
-import { inversePropensityEstimates, type SelectiveLabelEstimates } from '../../metrics/selective-labels.ts';
+import { hajekProportion, inversePropensityEstimates, type SelectiveLabelEstimates } from '../../metrics/selective-labels.ts';
 
 /**
  * A population with known truth. Score s ~ U(0, 1); contraband with probability β·s; the model
@@ -29,6 +29,8 @@ const TRUTH = {
 } as const;
 type Estimated = keyof typeof TRUTH;
 const ESTIMATED = Object.keys(TRUTH) as Estimated[];
+const WITHIN_ONE_STRATUM: readonly Estimated[] = ['falseOmissionRate', 'precision'];
+const ACROSS_STRATA: readonly Estimated[] = ['prevalence', 'recall', 'falseNegativeRate', 'falsePositiveRate'];
 
 function simulate(random: Random, crossings: number, randomRate: (i: number) => number): DecisionCounts {
   const tally = createDecisionTally();
@@ -79,30 +81,107 @@ describe('inverse-propensity estimates from the random selection', () => {
     // 250 populations of 10 000 crossings, 10 % randomly selected (~900 labelled releases, ~1 000
     // referrals). The sd of a coverage share at 95 % over 250 runs is 1.4 points.
     const rates = coverage(7, 250, 10_000, () => 0.1);
-    for (const k of ESTIMATED) {
+    for (const k of WITHIN_ONE_STRATUM) {
       expect(rates[k], k).toBeGreaterThan(0.91);
       expect(rates[k], k).toBeLessThan(0.99);
     }
+    // Across strata the Šidák box is conservative by construction (measured 0.99-1.0 here).
+    for (const k of ACROSS_STRATA) expect(rates[k], k).toBeGreaterThan(0.95);
   });
 
   it('still covers when the selection rate changes within the window (weights vary within a cell)', () => {
     // Over 2 000 repetitions this design covers 94–95 % for every estimate; 250 keep the test quick.
     const rates = coverage(8, 250, 10_000, (i) => (i < 5_000 ? 0.05 : 0.2));
-    for (const k of ESTIMATED) {
+    for (const k of WITHIN_ONE_STRATUM) {
       expect(rates[k], k).toBeGreaterThan(0.9);
       expect(rates[k], k).toBeLessThan(0.99);
     }
+    for (const k of ACROSS_STRATA) expect(rates[k], k).toBeGreaterThan(0.95);
   });
 
   it('with weight 1 everywhere is the plain rate with its Wilson interval', () => {
     // COMPAS, African-American defendants: TP 1369, FP 805, FN 532, TN 990.
     const counts = decisionCountsFromConfusion({ truePositives: 1369, falsePositives: 805, falseNegatives: 532, trueNegatives: 990 });
-    const fpr = inversePropensityEstimates(counts).falsePositiveRate;
+    const estimates = inversePropensityEstimates(counts);
+    // Within one stratum: the plain Wilson interval.
+    const precision = estimates.precision;
+    expect(precision.value).toBeCloseTo(1369 / 2174, 15);
+    expect(precision.interval?.lower).toBeCloseTo(wilsonInterval(1369, 2174)!.lower, 12);
+    expect(precision.interval?.upper).toBeCloseTo(wilsonInterval(1369, 2174)!.upper, 12);
+    expect(estimates.falseOmissionRate.interval?.upper).toBeCloseTo(wilsonInterval(532, 1522)!.upper, 12);
+    // Across strata, FPR = π(1 − p) / (π(1 − p) + (1 − π)(1 − q)) over the box of Wilson intervals at
+    // 0.95^(1/3): largest at (π high, p low, q high), smallest at (π low, p high, q low).
+    const fpr = estimates.falsePositiveRate;
     expect(fpr.value).toBeCloseTo(805 / 1795, 15);
-    const wilson = wilsonInterval(805, 1795);
-    expect(fpr.interval?.lower).toBeCloseTo(wilson?.lower as number, 12);
-    expect(fpr.interval?.upper).toBeCloseTo(wilson?.upper as number, 12);
     expect(fpr.rows).toBe(1795);
+    const each = Math.cbrt(0.95);
+    const share = wilsonInterval(2174, 3696, each)!;
+    const p = wilsonInterval(1369, 2174, each)!;
+    const q = wilsonInterval(532, 1522, each)!;
+    const fprAt = (pi: number, precision: number, omission: number): number => (pi * (1 - precision)) / (pi * (1 - precision) + (1 - pi) * (1 - omission));
+    expect(fpr.interval?.lower).toBeCloseTo(fprAt(share.lower, p.upper, q.lower), 12);
+    expect(fpr.interval?.upper).toBeCloseTo(fprAt(share.upper, p.lower, q.upper), 12);
+    // Wider than the single-sample Wilson interval of 805/1795, which ignores that the referred
+    // share and the two strata's rates are each estimated.
+    expect(fpr.interval!.lower).toBeLessThan(wilsonInterval(805, 1795)!.lower);
+    expect(fpr.interval!.upper).toBeGreaterThan(wilsonInterval(805, 1795)!.upper);
+  });
+
+  it('does not read 100 % recall when the random selection has found no missed seizure yet', () => {
+    // What a port sees at a 0.5 % selection rate and a base rate near 0.2 % (found by oversight
+    // staff on simulated data whose true recall was 74 %): 1,504 model referrals, 1,085 with a result,
+    // 94 seizures; 67,048 releases, 350 of them randomly selected and inspected, no seizure.
+    const tally = createDecisionTally();
+    for (let i = 0; i < 1085; i++) countDecision(tally, { predictedPositive: true, label: i < 94 ? 1 : 0 });
+    tally.unlabelledReferred += 1504 - 1085;
+    for (let i = 0; i < 350; i++) countDecision(tally, { predictedPositive: false, label: 0, weight: 200 });
+    tally.unlabelledReleased += 67_048 - 350;
+    const estimates = inversePropensityEstimates(postStratifyByRecommendation(tally));
+    expect(estimates.recall.value).toBe(1);
+    // Lowest at (π low, p low, q high): q's upper bound says up to ~1,000 seizures may have been missed.
+    const each = Math.cbrt(0.95);
+    const share = wilsonInterval(1504, 1504 + 67_048, each)!;
+    const p = wilsonInterval(94, 1085, each)!;
+    const q = wilsonInterval(0, 350, each)!;
+    const lowest = (share.lower * p.lower) / (share.lower * p.lower + (1 - share.lower) * q.upper);
+    expect(estimates.recall.interval?.lower).toBeCloseTo(lowest, 12);
+    expect(lowest).toBeLessThan(0.15);
+    expect(estimates.recall.interval?.upper).toBe(1);
+    expect(estimates.falseNegativeRate.interval?.upper).toBeCloseTo(1 - lowest, 12);
+    // Prevalence: at most (π p + (1 − π) q) at the box's top corner, far above the 94 / 68,552 found.
+    expect(estimates.prevalence.interval!.upper).toBeGreaterThan(0.01);
+  });
+
+  it('covers the truth where seizures are rare and the selection small (where the linearization alone did not)', () => {
+    // Base rate 0.2 %, the model refers the top 1 %, 0.5 % random selection, 70,000 crossings.
+    const beta = 0.004;
+    const threshold = 0.99;
+    const truth = { recall: 1 - threshold * threshold, prevalence: beta / 2 };
+    const random = createRandom(11);
+    let covered = { recall: 0, prevalence: 0 };
+    let linearizationCoveredRecall = 0;
+    const repetitions = 200;
+    for (let r = 0; r < repetitions; r++) {
+      const tally = createDecisionTally();
+      for (let i = 0; i < 70_000; i++) {
+        const s = random.next();
+        if (s >= threshold) countDecision(tally, { predictedPositive: true, label: random.chance(beta * s) ? 1 : 0 });
+        else if (random.chance(0.005)) countDecision(tally, { predictedPositive: false, label: random.chance(beta * s) ? 1 : 0, weight: 200 });
+        else countDecision(tally, { predictedPositive: false, label: null });
+      }
+      const counts = postStratifyByRecommendation(tally);
+      const estimates = inversePropensityEstimates(counts);
+      const inside = (interval: { lower: number; upper: number } | null, value: number): boolean => interval !== null && interval.lower <= value && value <= interval.upper;
+      covered = {
+        recall: covered.recall + (inside(estimates.recall.interval, truth.recall) ? 1 : 0),
+        prevalence: covered.prevalence + (inside(estimates.prevalence.interval, truth.prevalence) ? 1 : 0),
+      };
+      if (inside(hajekProportion(counts, ['truePositives'], ['truePositives', 'falseNegatives']).interval, truth.recall)) linearizationCoveredRecall++;
+    }
+    expect(covered.recall / repetitions).toBeGreaterThan(0.95);
+    expect(covered.prevalence / repetitions).toBeGreaterThan(0.93);
+    // The linearization interval alone, which this replaced across strata: about half the time.
+    expect(linearizationCoveredRecall / repetitions).toBeLessThan(0.6);
   });
 
   it('says nothing about misses when no release was sampled (positivity fails)', () => {
