@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { normaliseIdentifier, repeatedIdentifiers } from '../lib/normalise-identifier.ts';
 
 /**
  * A crossing as the primary-lane console reports it. This schema is the single source of the
@@ -54,6 +55,9 @@ export const vehicleSchema = z
       .min(1, { error: 'must not be empty' })
       .max(12, { error: 'must be at most 12 characters' })
       .regex(/^[A-Za-z0-9 -]+$/, { error: 'may contain only letters, digits, spaces and hyphens' })
+      // Spaces and hyphens are dropped before hashing (lib/normalise-identifier.ts): a plate of
+      // nothing else would be the empty plate, one history shared by every such vehicle.
+      .refine((plate) => normaliseIdentifier(plate) !== '', { error: 'must contain a letter or digit' })
       .describe('Licence plate as read; stored only as a keyed hash'),
     plateJurisdiction: z
       .string()
@@ -102,6 +106,8 @@ export const occupantSchema = z
       .trim()
       .min(1, { error: 'must not be empty' })
       .max(64, { error: 'must be at most 64 characters' })
+      // As for the plate: nothing but spaces and hyphens would hash as one shared traveler.
+      .refine((id) => normaliseIdentifier(id) !== '', { error: 'must contain something other than spaces and hyphens' })
       .describe('Document number or traveler identifier; stored only as a keyed hash'),
     role: z.enum(OCCUPANT_ROLES),
     documentType: z.enum(DOCUMENT_TYPES),
@@ -116,6 +122,13 @@ const occupantsSchema = z
   .max(MAX_OCCUPANTS, { error: `at most ${MAX_OCCUPANTS} occupants are allowed`, abort: true })
   .refine((occupants) => occupants.filter((o) => o.role === 'driver').length === 1, {
     error: 'exactly one driver is required',
+  })
+  // One traveler listed twice (as `AB-12` and `ab12` too: they hash alike) would count their
+  // history twice in the occupants' features and twice in the fairness tables.
+  .superRefine((occupants, context) => {
+    repeatedIdentifiers(occupants.map((o) => o.travelerId)).forEach((earlier, i) => {
+      if (earlier >= 0) context.addIssue({ code: 'custom', path: [i, 'travelerId'], message: `is the traveler of occupants.${earlier} again: list each traveler once` });
+    });
   });
 
 /** The structure of a crossing event, without the check against the clock. */

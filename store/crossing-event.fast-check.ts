@@ -11,6 +11,7 @@ import {
   SEX_VALUES,
   type CrossingEvent,
 } from '../features/crossing-event.schema.ts';
+import { normaliseIdentifier } from '../lib/normalise-identifier.ts';
 
 /**
  * A fast path for import: true only when a JSON value certainly passes crossingEventSchema(now)
@@ -53,7 +54,7 @@ const CITIZENSHIP = /^[A-Z]{3}$/;
 function isCertainlyValidVehicle(vehicle: unknown): boolean {
   if (!isRecord(vehicle) || !hasOnlyKeys(vehicle, VEHICLE_KEYS, 2)) return false;
   const { plate, plateJurisdiction, vin, make, model, year, registeredOn, ownershipChangedOn } = vehicle;
-  if (!isTrimmed(plate) || !PLATE.test(plate)) return false;
+  if (!isTrimmed(plate) || !PLATE.test(plate) || normaliseIdentifier(plate) === '') return false;
   if (typeof plateJurisdiction !== 'string' || !JURISDICTION.test(plateJurisdiction)) return false;
   if (vin !== undefined && (typeof vin !== 'string' || !VIN.test(vin))) return false;
   if (make !== undefined && !isTrimmedText(make, 40)) return false;
@@ -67,10 +68,15 @@ function isCertainlyValidVehicle(vehicle: unknown): boolean {
 function areCertainlyValidOccupants(occupants: unknown): boolean {
   if (!Array.isArray(occupants) || occupants.length < 1 || occupants.length > MAX_OCCUPANTS) return false;
   let drivers = 0;
+  // Normalised traveler ids, to refuse one traveler listed twice (only for more than one occupant).
+  const seen = occupants.length > 1 ? new Set<string>() : undefined;
   for (const occupant of occupants as unknown[]) {
     if (!isRecord(occupant) || !hasOnlyKeys(occupant, OCCUPANT_KEYS, 4)) return false;
     const { travelerId, role, documentType, trustedTraveler, audit } = occupant;
     if (!isTrimmedText(travelerId, 64)) return false;
+    const normalised = normaliseIdentifier(travelerId);
+    if (normalised === '' || seen?.has(normalised) === true) return false;
+    seen?.add(normalised);
     if (!oneOf(OCCUPANT_ROLES, role) || !oneOf(DOCUMENT_TYPES, documentType) || typeof trustedTraveler !== 'boolean') return false;
     if (role === 'driver') drivers++;
     if (audit !== undefined) {

@@ -1,4 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
+import { normaliseIdentifier } from '../lib/normalise-identifier.ts';
 
 /**
  * Keyed hashing of identifiers. Plates, VINs and document numbers are stored and compared only as
@@ -38,11 +39,6 @@ export function createIdentifierHasher(key: Buffer): IdentifierHasher {
     vinKey: (vin) => hmac(`vin\u0000${normaliseIdentifier(vin)}`),
     travelerKey: (travelerId) => hmac(`traveler\u0000${normaliseIdentifier(travelerId)}`),
   };
-}
-
-/** Uppercase, without spaces or hyphens: how officers and readers disagree about the same plate or document. */
-export function normaliseIdentifier(value: string): string {
-  return value.toUpperCase().replace(/[\s-]+/g, '');
 }
 
 function normaliseCode(value: string): string {

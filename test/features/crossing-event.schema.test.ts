@@ -76,6 +76,16 @@ describe('crossing event schema: refused, with the field and the rule', () => {
     ['a timestamp before 2000', { ...sampleCrossing(), timestamp: '0001-03-01T07:15:00-08:00' }, ['timestamp: must not be before 2000-01-01T00:00:00Z']],
     ['a missing plate', withVehicle({ plate: undefined }), ['vehicle.plate: is required']],
     ['a plate with punctuation', withVehicle({ plate: 'AB#12' }), ['vehicle.plate: may contain only letters, digits, spaces and hyphens']],
+    // Spaces and hyphens are dropped before hashing: these would all be one vehicle's history.
+    ['a plate of hyphens only', withVehicle({ plate: '-' }), ['vehicle.plate: must contain a letter or digit']],
+    ['a plate of hyphens and spaces', withVehicle({ plate: ' - - ' }), ['vehicle.plate: must contain a letter or digit']],
+    ['a traveler id of hyphens only', withOccupant(0, { travelerId: ' -- ' }), [
+      'occupants.0.travelerId: must contain something other than spaces and hyphens',
+    ]],
+    // One person twice, however spelled (identifiers compare as they hash): their history would count twice.
+    ['a traveler listed twice', withOccupant(1, { travelerId: 'p-123 456 789' }), [
+      'occupants.1.travelerId: is the traveler of occupants.0 again: list each traveler once',
+    ]],
     ['a lower-case jurisdiction', withVehicle({ plateJurisdiction: 'ca' }), ['vehicle.plateJurisdiction: must be a jurisdiction code such as CA or MX-BCN']],
     ['a VIN with an O', withVehicle({ vin: '1HGCM82633O004352' }), ['vehicle.vin: must be 17 characters, capital letters (no I, O, Q) and digits']],
     ['a fractional year', withVehicle({ year: 2015.5 }), ['vehicle.year: must be an integer year']],

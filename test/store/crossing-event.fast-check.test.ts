@@ -17,6 +17,8 @@ const PROBE_STRINGS = [
     '1999-12-31T23:59:59.999Z', '2000-01-01T00:00:00Z', '0001-01-01T00:00:00Z', '2025-03-01T24:00:00Z', '2025-03-01T16:05:00Z', '2025-03-01T16:05:01Z', '2025-03-01T16:04:59.999Z', '2025-03-01T16:05:00.001Z', '2025-03-01T07:15:00+14:00',
     'general', 'ready', 'sentri', 'nexus', 'GENERAL', 'inbound', 'outbound', 'driver', 'passenger', 'passport', 'visa', 'other', 'female', 'male', 'x', 'unknown',
     'USA', 'usa', 'US', 'MEXX', 'P123456789', 'P123\u00a0', '\u00a0P123',
+    // Nothing but spaces and hyphens: the empty identifier once normalised for hashing.
+    '-', '--', 'A-', '- -', '-\u00a0-',
 ];
 const PROBE_NUMBERS = [1899, 1900, 2015, 2100, 2101, 2015.5, -1, 0, Number.MAX_SAFE_INTEGER, 2 ** 60];
 const PROBES: unknown[] = [...PROBE_STRINGS, ...PROBE_NUMBERS, true, false, null, [], {}, [1], { a: 1 }, undefined, 'A-', 'A\t'];
