@@ -29,10 +29,11 @@ export default fp(
   async (fastify) => {
     const app = fastify.withTypeProvider<ZodTypeProvider>();
     const config = { public: true, ...ANSWER_UNDER_PRESSURE };
+    // `security: []`: open, as the OpenAPI document must say (its default is the bearer token).
 
     app.get(
       '/health/live',
-      { config, schema: { summary: 'Liveness probe', tags: ['operations'], response: { 200: liveSchema, ...errorResponses(500) } } },
+      { config, schema: { summary: 'Liveness probe', tags: ['operations'], security: [], response: { 200: liveSchema, ...errorResponses(500) } } },
       async () => ({ status: 'live' as const }),
     );
 
@@ -40,7 +41,7 @@ export default fp(
       '/health/ready',
       {
         config,
-        schema: { summary: 'Readiness probe', tags: ['operations'], response: { 200: readySchema, 503: readySchema, ...errorResponses(500) } },
+        schema: { summary: 'Readiness probe', tags: ['operations'], security: [], response: { 200: readySchema, 503: readySchema, ...errorResponses(500) } },
       },
       async (request, reply) => {
         let crossings: number | undefined;

@@ -42,7 +42,7 @@ export function outcomeRequestSchema(clock: () => number) {
       items: z.array(itemSchema).max(50, { error: 'at most 50 items are allowed' }).optional().describe('What was seized; required with result seizure'),
       observedAt: isoTimestampWithOffset
         .optional()
-        .describe('When the action or result happened; defaults to now. Later crossings see the facts from this instant on'),
+        .describe('When the action or result happened; defaults to now. Kept for the record only: later crossings see the facts from recordedAt, when the service records the report, not from this instant'),
     })
     .superRefine((o, ctx) => {
       const issue = (path: string, message: string): void => ctx.addIssue({ code: 'custom', path: [path], message });

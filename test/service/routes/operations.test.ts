@@ -112,6 +112,20 @@ describe('OpenAPI at /docs', () => {
     }
   });
 
+  test('the probes are documented as open, every other operation as needing the bearer token', async () => {
+    const spec = (await t.app.inject({ method: 'GET', url: '/docs/json' })).json<{
+      security?: unknown;
+      paths: Record<string, Record<string, { security?: unknown }>>;
+    }>();
+    expect(spec.security).toEqual([{ bearer: [] }]);
+    for (const [path, operations] of Object.entries(spec.paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        expect(operation.security, `${method} ${path}`).toEqual(path.startsWith('/health/') ? [] : undefined);
+      }
+    }
+    expect((await t.app.inject({ method: 'GET', url: '/health/ready' })).statusCode, 'and they are open').toBe(200);
+  });
+
   test('the generated document matches service/openapi.json (UPDATE_OPENAPI=1 rewrites it)', async () => {
     const generated = `${JSON.stringify((await t.app.inject({ method: 'GET', url: '/docs/json' })).json(), null, 2)}\n`;
     const file = join(import.meta.dirname, '../../../service/openapi.json');
