@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { COMMON_ERRORS, errorResponses, HttpError } from '../http/errors.ts';
 import { writeDecisionExport } from './decision-export.ts';
 import { DEFAULT_REPORT_DAYS, MonitoringQueryError, type MonitoringService } from './monitoring-service.ts';
+import { alignToHours } from './time-buckets.ts';
 import { driftQuerySchema, exportQuerySchema, fairnessQuerySchema, performanceQuerySchema, seriesQuerySchema } from './monitoring-query.ts';
 import { dimensionsSchema, driftReportSchema, fairnessReportSchema, performanceReportSchema, seriesReportSchema } from './monitoring-schemas.ts';
 
@@ -160,9 +161,12 @@ export default fp<MonitoringRoutesOptions>(
       },
       async (request, reply) => {
         const q = request.query;
-        const to = q.to ?? options.clock();
-        const from = q.from ?? to - DEFAULT_REPORT_DAYS * 86_400_000;
-        if (!(from < to)) throw new HttpError(400, 'from: must be before to');
+        const requestedTo = q.to ?? options.clock();
+        const requestedFrom = q.from ?? requestedTo - DEFAULT_REPORT_DAYS * 86_400_000;
+        if (!(requestedFrom < requestedTo)) throw new HttpError(400, 'from: must be before to');
+        // Widened to whole hours as the reports' windows are (and as the parameters' descriptions
+        // say), so an export of a window holds exactly the decisions the reports count in it.
+        const { from, to } = alignToHours(requestedFrom, requestedTo);
         const body = new PassThrough();
         const stamp = (ms: number): string => new Date(ms).toISOString().replace(/[-:]/g, '').slice(0, 15);
         void reply

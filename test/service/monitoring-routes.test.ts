@@ -85,6 +85,17 @@ describe('reports', () => {
     expect(body.hitRates.model).toEqual({ value: null, numerator: 0, denominator: 0, interval: null });
   });
 
+  test('the decision export widens its window to whole hours as the reports do, so both count the same decisions', async () => {
+    // The crossings are at 15:15 UTC: outside the requested 15:20-15:40, inside the widened 15:00-16:00.
+    const window = 'from=2025-03-01T15:20:00Z&to=2025-03-01T15:40:00Z';
+    const report = (await t.app.inject({ method: 'GET', url: `/v1/monitoring/performance?${window}`, headers: t.auth('oversight') })).json();
+    expect(report.decisions).toBe(3);
+    const exported = await t.app.inject({ method: 'GET', url: `/v1/decisions/export?${window}`, headers: t.auth('oversight') });
+    expect(exported.statusCode).toBe(200);
+    expect(exported.body.trim().split('\n').length - 1).toBe(report.decisions);
+    expect(exported.headers['content-disposition']).toBe('attachment; filename="decisions-20250301T150000-20250301T160000.csv"');
+  });
+
   test('dimensions lists the ports and model versions with decisions', async () => {
     const body = (await t.app.inject({ method: 'GET', url: '/v1/monitoring/dimensions', headers: t.auth('oversight') })).json();
     expect(body.ports).toEqual([{ value: '2504', decisions: 3 }]);

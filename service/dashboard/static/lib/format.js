@@ -12,6 +12,18 @@ export function percent(value, digits) {
   return `${p.toFixed(d)} %`;
 }
 
+/**
+ * A share with the fewest decimals (up to two) that show it exactly, for axis ticks: 0.025 → "2.5 %",
+ * 0.1 → "10 %" (whole percents would show the 2.5 % steps of an axis as "3 %" and "8 %"); other
+ * values as percent() shows them.
+ */
+export function percentTick(value) {
+  if (value === null || value === undefined || Number.isNaN(value)) return DASH;
+  const p = value * 100;
+  for (const d of [0, 1, 2]) if (Math.abs(Number(p.toFixed(d)) - p) < 1e-9) return `${p.toFixed(d)} %`;
+  return percent(value);
+}
+
 /** An interval of shares: "2.4 – 3.9 %". */
 export function percentInterval(interval, digits) {
   if (!interval) return '';

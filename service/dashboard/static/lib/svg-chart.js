@@ -42,6 +42,18 @@ export function niceTicks(min, max, count = 5) {
   return ticks;
 }
 
+/**
+ * Round ticks over [min, reach] whose last tick is at or above `max`, so an axis that ends on its last
+ * tick holds every value (niceTicks stops at the last round value not above its maximum). `reach`
+ * (at least max) leaves headroom when that costs no extra tick.
+ */
+export function ticksCovering(min, max, reach = max, count = 5) {
+  const ticks = niceTicks(min, reach, count);
+  const last = ticks[ticks.length - 1];
+  if (ticks.length > 1 && last < max) ticks.push(Number((last + (ticks[1] - ticks[0])).toFixed(12)));
+  return ticks;
+}
+
 function logTicks(min, max) {
   const candidates = [0.1, 0.25, 0.5, 0.8, 1, 1.25, 2, 5, 10, 20, 50];
   return candidates.filter((v) => v >= min && v <= max);
@@ -189,7 +201,7 @@ export function groupedBars(container, { categories, series, format, yLabel }) {
   const top = s.font;
   const bottom = top + plotHeight;
   const max = Math.max(1e-9, ...series.flatMap((x) => x.values.filter((v) => v !== null)));
-  const ticks = niceTicks(0, max * 1.05);
+  const ticks = ticksCovering(0, max, max * 1.05);
   const yMax = ticks[ticks.length - 1] || max;
   const y = (v) => bottom - (v / yMax) * (bottom - top);
   for (const t of ticks) {

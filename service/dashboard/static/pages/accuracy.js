@@ -6,7 +6,7 @@ import { getJson } from '../lib/api.js';
 import { binBounds, binLabels } from '../lib/bins.js';
 import { chartCard, emptyNote } from '../lib/card.js';
 import { csvName } from '../lib/csv.js';
-import { count, decimal, percent, percentInterval, rateText } from '../lib/format.js';
+import { count, decimal, percent, percentTick, percentInterval, rateText } from '../lib/format.js';
 import { calibrationChart, groupedBars } from '../lib/svg-chart.js';
 import { destroyTimeCharts, timeChart } from '../lib/time-chart.js';
 import { clear, clearStatus, el, showError, showStatus, tile } from '../lib/ui.js';
@@ -118,7 +118,7 @@ function scoreCard(drift, span) {
     }),
   });
   if (score.count === 0) emptyNote(body, 'No scored crossings of this model in this window.');
-  else groupedBars(body, { categories: labels, series: [{ label: 'now', values: score.actual }, { label: 'training', values: score.reference, colour: '#8a8a8a' }], format: (v) => percent(v, 0), yLabel: 'share of crossings' });
+  else groupedBars(body, { categories: labels, series: [{ label: 'now', values: score.actual }, { label: 'training', values: score.reference, colour: '#8a8a8a' }], format: percentTick, yLabel: 'share of crossings' });
   body.append(el('ul', { class: 'legend' }, el('li', {}, el('span', { class: 'swatch c0' }), 'now'), el('li', {}, el('span', { class: 'swatch ref' }), 'training data (model card)')));
   return card;
 }

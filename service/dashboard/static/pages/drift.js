@@ -5,7 +5,7 @@ import { getJson } from '../lib/api.js';
 import { binBounds, binLabels } from '../lib/bins.js';
 import { chartCard, emptyNote } from '../lib/card.js';
 import { csvName } from '../lib/csv.js';
-import { count, decimal, percent } from '../lib/format.js';
+import { count, decimal, percentTick } from '../lib/format.js';
 import { barChart, groupedBars } from '../lib/svg-chart.js';
 import { badge, clear, clearStatus, el, showError, showStatus, table, tile } from '../lib/ui.js';
 import { navigate, param, showWindow, startPage, windowQuery } from '../lib/view.js';
@@ -67,7 +67,7 @@ function distributionCard(report, view) {
   });
   body.dataset.feature = view.name;
   if (view.count === 0) emptyNote(body, 'No values in this window.');
-  else groupedBars(body, { categories: labels, series: [{ label: 'now', values: view.actual }, { label: 'training', values: view.reference, colour: '#8a8a8a' }], format: (v) => percent(v, 0), yLabel: 'share of crossings' });
+  else groupedBars(body, { categories: labels, series: [{ label: 'now', values: view.actual }, { label: 'training', values: view.reference, colour: '#8a8a8a' }], format: percentTick, yLabel: 'share of crossings' });
   body.append(el('ul', { class: 'legend' }, el('li', {}, el('span', { class: 'swatch c0' }), 'now'), el('li', {}, el('span', { class: 'swatch ref' }), 'training data (model card)')));
   return card;
 }
