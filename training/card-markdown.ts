@@ -1,4 +1,5 @@
 import type { Evaluation, GroupEvaluation, ModelCard } from '../models/model-card.ts';
+import { SHORTFALL_TOLERANCE } from './referral-shortfall.ts';
 
 /**
  * `card.md`: the model card for people, rendered from `card.json` (the same content, nothing
@@ -51,8 +52,10 @@ export function renderModelCardMarkdown(card: ModelCard): string {
   row('expected calibration error', (e) => fmt(e.expectedCalibrationError, 4));
   for (const at of card.metrics.holdout.atReferralRates) {
     const find = (e: Evaluation) => e.atReferralRates.find((m) => m.referralRate === at.referralRate);
-    row(`precision at ${pct(at.referralRate)} referred`, (e) => fmtOrDash(find(e)?.precision));
-    row(`recall at ${pct(at.referralRate)} referred`, (e) => fmtOrDash(find(e)?.recall));
+    // Where ties make a model refer noticeably less than the row's rate, say at what rate it was measured:
+    // the model and the baseline may otherwise be compared at different referral rates under one label.
+    row(`precision at ${pct(at.referralRate)} referred`, (e) => fmtOrDash(find(e)?.precision) + measuredAt(find(e)));
+    row(`recall at ${pct(at.referralRate)} referred`, (e) => fmtOrDash(find(e)?.recall) + measuredAt(find(e)));
   }
   push('');
   push('Thresholds at each referral rate (model):', '');
@@ -118,6 +121,16 @@ export function renderModelCardMarkdown(card: ModelCard): string {
     '',
   );
   return lines.join('\n');
+}
+
+/**
+ * " (at 0.479 %)" when an operating point refers less than its rate by more than rounding to whole
+ * rows (SHORTFALL_TOLERANCE) and more than nothing; '' otherwise (nothing referred already shows –).
+ */
+export function measuredAt(point: Evaluation['atReferralRates'][number] | undefined): string {
+  const achieved = point?.achievedReferralRate;
+  if (point === undefined || achieved === undefined || achieved === 0) return '';
+  return achieved < point.referralRate * (1 - SHORTFALL_TOLERANCE) ? ` (at ${pct(achieved)})` : '';
 }
 
 /** The threshold with the rate it refers on the holdout; older cards record only the target. */

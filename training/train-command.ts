@@ -3,8 +3,9 @@ import { averagePrecision } from '../metrics/ranking.ts';
 import { loadLabelledTable } from './load-dataset.ts';
 import { loadTensorflow } from './tensorflow.ts';
 import { trainReferralModel, type TrainingConfig } from './train-model.ts';
+import { measuredAt } from './card-markdown.ts';
 import { describeDecision, referralShortfallWarning } from './referral-shortfall.ts';
-import { HOLDOUT_SHORTFALL, writeTrainedModel, type WrittenModel } from './write-model.ts';
+import { holdoutShortfall, writeTrainedModel, type WrittenModel } from './write-model.ts';
 
 /**
  * `npm run train` as a function (the CLI, `train:default` and the benchmark call it): load the
@@ -70,10 +71,11 @@ export async function trainAndWriteModel(command: TrainCommand, log: (line: stri
       `(max |difference| ${written.parity.maxAbsoluteDifference.toExponential(2)})`,
   );
   // In the summary, right under the threshold it is about (the CLIs print the summary last).
-  const warning = referralShortfallWarning(written.decision, HOLDOUT_SHORTFALL);
+  const shortfall = holdoutShortfall(trained.calibration.kind);
+  const warning = referralShortfallWarning(written.decision, shortfall);
   const summary = [
     `wrote ${command.out} (model.onnx sha256 ${written.sha256.slice(0, 12)}…, card.json, card.md, golden.json)`,
-    describeDecision(written.decision, HOLDOUT_SHORTFALL.rowsName),
+    describeDecision(written.decision, shortfall.rowsName),
     ...(warning === undefined ? [] : [warning]),
     '',
     comparisonTable(written.card.metrics.holdout, written.card.metrics.baseline),
@@ -89,16 +91,16 @@ export async function trainAndWriteModel(command: TrainCommand, log: (line: stri
 export function comparisonTable(model: Evaluation, baseline: Evaluation | undefined, labels = ['holdout metric', 'MLP', 'logistic baseline']): string {
   const rows: [string, string, string][] = [[labels[0]!, labels[1]!, labels[2]!]];
   const text = (x: number | null): string => (x === null ? '–' : x.toFixed(4));
-  const add = (name: string, value: (e: Evaluation) => number | null): void => {
-    rows.push([name, text(value(model)), baseline === undefined ? '' : text(value(baseline))]);
+  const add = (name: string, value: (e: Evaluation) => number | null, suffix: (e: Evaluation) => string = () => ''): void => {
+    rows.push([name, text(value(model)) + suffix(model), baseline === undefined ? '' : text(value(baseline)) + suffix(baseline)]);
   };
   add('AUC-ROC', (e) => e.aucRoc);
   add('AUC-PR', (e) => e.aucPr);
   for (const point of model.atReferralRates) {
     const rate = point.referralRate;
     const at = (e: Evaluation) => e.atReferralRates.find((p) => p.referralRate === rate)!;
-    add(`precision at ${(rate * 100).toFixed(1)} %`, (e) => at(e).precision);
-    add(`recall at ${(rate * 100).toFixed(1)} %`, (e) => at(e).recall);
+    add(`precision at ${(rate * 100).toFixed(1)} %`, (e) => at(e).precision, (e) => measuredAt(at(e)));
+    add(`recall at ${(rate * 100).toFixed(1)} %`, (e) => at(e).recall, (e) => measuredAt(at(e)));
   }
   add('expected calibration error', (e) => e.expectedCalibrationError);
   const widths = [0, 1, 2].map((c) => Math.max(...rows.map((r) => r[c]!.length)));

@@ -17,6 +17,7 @@ import { assertOnnxParity, type ParityResult } from './onnx-parity.ts';
 import { cardDecision, refuseNoReferrals, type ShortfallContext } from './referral-shortfall.ts';
 import { buildReference } from './reference.ts';
 import { selectRows, selectValues } from './standardize.ts';
+import type { Calibration } from './calibration.ts';
 import type { TrainedModel } from './train-model.ts';
 
 /**
@@ -59,11 +60,19 @@ export interface WrittenModel {
   readonly decision: ReferralDecision;
 }
 
-/** How the trainer's shortfall messages name the rows and what to change. */
-export const HOLDOUT_SHORTFALL: ShortfallContext = {
-  rowsName: 'holdout crossings',
-  advice: 'Tied top scores come from few distinct scores (isotonic calibration steps): try --calibration platt, a larger --target-referral-rate, or more rows.',
-};
+/**
+ * How the trainer's shortfall messages name the rows and what to change. Only isotonic steps are a
+ * reason to suggest Platt; otherwise ties at the top come from a small or heavily weighted holdout.
+ */
+export function holdoutShortfall(calibration: Calibration['kind']): ShortfallContext {
+  return {
+    rowsName: 'holdout crossings',
+    advice:
+      calibration === 'isotonic'
+        ? 'Tied top scores come from few distinct scores (isotonic calibration steps): try --calibration platt, a larger --target-referral-rate, or more rows.'
+        : "In a small holdout (or with heavy row weights) a single row can hold more than the target's share: try a larger --target-referral-rate or more rows.",
+  };
+}
 
 export async function writeTrainedModel(trained: TrainedModel, table: LabelledTable, output: ModelOutput): Promise<WrittenModel> {
   const { split, config } = trained;
@@ -97,10 +106,12 @@ export async function writeTrainedModel(trained: TrainedModel, table: LabelledTa
   for (const r of trainingRows) trainingPositives += table.labels[r]! * table.weights[r]!;
   const encoding = trained.encoding;
   const memberShape = [encoding === undefined ? FEATURE_COUNT : encodedWidth(encoding), ...config.hiddenLayers, 1].join('-');
+  // `--layers none` has no hidden layer, hence no ReLU: the logit is linear in the inputs.
+  const activation = config.hiddenLayers.length === 0 ? 'no hidden layer: logistic regression' : 'ReLU';
   const network =
     config.ensembleSize > 1
-      ? `tfjs ensemble: mean logit of ${config.ensembleSize} MLPs ${memberShape} (ReLU), exported as one ${describeArchitecture(trained.layers)} network`
-      : `tfjs MLP ${memberShape} (ReLU)`;
+      ? `tfjs ensemble: mean logit of ${config.ensembleSize} MLPs ${memberShape} (${activation}), exported as one ${describeArchitecture(trained.layers)} network`
+      : `tfjs MLP ${memberShape} (${activation})`;
   const inputSteps = [
     ...(trained.inputRange === undefined ? [] : ['inputs clipped to their training range']),
     ...(config.inputTransform === 'signed-log1p' ? ['sign(x)·ln(1+|x|)'] : []),
@@ -150,7 +161,7 @@ export async function writeTrainedModel(trained: TrainedModel, table: LabelledTa
       reference: buildReference(table.features, trainingRows, table.weights, trained.trainingScores),
     },
   );
-  refuseNoReferrals(decision, HOLDOUT_SHORTFALL, output.allowNoReferrals ?? false);
+  refuseNoReferrals(decision, holdoutShortfall(trained.calibration.kind), output.allowNoReferrals ?? false);
   // The golden file stores what onnxruntime gave (the parity run): what a re-score must reproduce.
   const golden = pickGoldenRows(holdoutFeatures, holdout.labels, parity.onnxScores, output.version);
 

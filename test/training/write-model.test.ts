@@ -12,6 +12,7 @@ import { assertOnnxParity } from '../../training/onnx-parity.ts';
 import { NoReferralsError } from '../../training/referral-shortfall.ts';
 import { selectRows } from '../../training/standardize.ts';
 import { DEFAULT_TRAINING_CONFIG, type TrainedModel } from '../../training/train-model.ts';
+import { comparisonTable } from '../../training/train-command.ts';
 import { writeTrainedModel, type ModelOutput } from '../../training/write-model.ts';
 
 /**
@@ -120,6 +121,9 @@ describe('the card of a written model', () => {
     // 1 % of 100 holdout rows: row 199 alone, at its served score.
     const card = written.card;
     expect(card.decision).toEqual({ threshold: served[99], targetReferralRate: 0.01, achievedReferralRate: 0.01 });
+    // No hidden layer (--layers none): the card does not claim a ReLU network.
+    expect(card.modelDetails.architecture).toMatch(/^tfjs MLP 35-1 \(no hidden layer: logistic regression\), /);
+    expect(card.modelDetails.architecture).not.toContain('ReLU');
     // Operating points by hand: 0.5 % allows half a row: nothing (no precision, no recall);
     // 1 %: {199} 1/1, recall 1/3; 2 %: {199, 198} 1/2, 1/3; 5 %: {199 … 195} 2/5, 2/3.
     expect(card.metrics.holdout.atReferralRates.map(({ referralRate, referred, precision, recall, threshold }) => ({ referralRate, referred, precision, recall, threshold }))).toEqual([
@@ -147,6 +151,20 @@ describe('the card of a written model', () => {
     expect(readFileSync(join(folder, 'served-threshold', 'card.md'), 'utf8')).toContain('it refers 1 % of holdout crossings (target 1 %).');
   }, 60_000);
 
+  it('says at what rate an operating point was measured when ties make it refer less than its rate', async () => {
+    // Holdout feature 0 rises in steps of three rows: rows 197–199 share the top score, 194–196 the next.
+    // At 5 % (5 rows) the threshold refers the top three (3 %): a seizure at 199 gives precision 1/3.
+    const table = handTable((r) => (r < 100 ? (r - 50) / 20 : Math.floor((r - 101) / 3) / 10), [199, 150]);
+    const served = await onnxHoldoutScores(table);
+    const written = await writeTrainedModel(handTrained(Float64Array.from(served), 0.05), table, output('tied-steps'));
+    expect(written.card.metrics.holdout.atReferralRates.at(-1)).toMatchObject({ referralRate: 0.05, referred: 3, achievedReferralRate: 0.03 });
+    const markdown = readFileSync(join(folder, 'tied-steps', 'card.md'), 'utf8');
+    expect(markdown).toContain('| precision at 5 % referred | 0.3333 (at 3 %) | 0.3333 (at 3 %) |');
+    // Nothing referred at 1 % (the top tie is 3 rows): shown as –, without a rate.
+    expect(markdown).toContain('| precision at 1 % referred | – | – |');
+    expect(comparisonTable(written.card.metrics.holdout, written.card.metrics.baseline)).toMatch(/precision at 5\.0 % +0\.3333 \(at 3 %\) +0\.3333 \(at 3 %\)/);
+  }, 60_000);
+
   it('refuses a threshold that refers no holdout crossing unless allowed, and then says so on the card', async () => {
     // Every holdout row has feature 0 = 2: one tied score, so no rate below 100 % refers anything.
     const table = handTable((r) => (r < 100 ? (r - 50) / 20 : 2), [120, 170]);
@@ -156,6 +174,9 @@ describe('the card of a written model', () => {
     const refused: unknown = await writeTrainedModel(trained, table, output('all-tied')).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(NoReferralsError);
     expect((refused as Error).message).toContain('refers none of the 100 holdout crossings (target 1 %): the 100 rows at the top score');
+    // Not calibrated by isotonic steps: the advice does not blame them nor suggest Platt.
+    expect((refused as Error).message).not.toContain('isotonic');
+    expect((refused as Error).message).toContain('try a larger --target-referral-rate or more rows.');
     expect(existsSync(join(folder, 'all-tied'))).toBe(false);
 
     const written = await writeTrainedModel(trained, table, output('all-tied', { allowNoReferrals: true }));
