@@ -23,8 +23,8 @@ export async function freePort(): Promise<number> {
 
 /**
  * `service/server.ts` (or another server script answering GET /health/live) in its own process,
- * as `npm start` runs it but without the tsx wrapper process (`node --import tsx`), so a signal
- * reaches the server itself. Resolves once /health/live answers.
+ * as `npm start` runs it (`node --import tsx`: one process, so a signal reaches the server itself).
+ * Resolves once /health/live answers.
  */
 export async function startServerProcess(env: Record<string, string>, timeoutMs = 60_000, script = 'service/server.ts'): Promise<ServerProcess> {
   const port = await freePort();
