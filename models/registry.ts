@@ -46,23 +46,26 @@ export async function listModels(modelsDir: string): Promise<RegistryEntry[]> {
 
 /**
  * The folder of a model version: the folder whose card names `version`, else the folder named
- * `version` (so `default` resolves). Refuses an unknown version naming the known ones, and a
- * version two cards claim, naming both folders.
+ * `version` (so `default` resolves). A folder named `version` whose card names it too wins over
+ * other cards that also claim it (a backup copy of a model folder must not make it unstartable).
+ * Refuses an unknown version naming the known ones with their folders, and a version two other
+ * cards claim, naming both folders.
  */
 export async function resolveModelVersion(modelsDir: string, version: string): Promise<RegistryEntry & { card: ModelCard }> {
   const entries = await listModels(modelsDir);
   const byCard = entries.filter((entry) => entry.card?.modelDetails.version === version);
-  if (byCard.length > 1) {
+  const exact = byCard.find((entry) => entry.folder === version);
+  if (exact === undefined && byCard.length > 1) {
     throw new ModelContractError(`model version '${version}' is claimed by the cards of ${byCard.map((e) => `'${e.folder}'`).join(' and ')} in ${modelsDir}`);
   }
-  const entry = byCard[0] ?? entries.find((candidate) => candidate.folder === version);
+  const entry = exact ?? byCard[0] ?? entries.find((candidate) => candidate.folder === version);
   if (entry === undefined) {
     // A folder of that name without a card (a copy that lost it, a model:check that failed) is the likelier mistake.
     if (existsSync(join(modelsDir, version)) && !existsSync(join(modelsDir, version, 'card.json'))) {
       throw new ModelContractError(`model version '${version}': the folder ${join(modelsDir, version)} has no card.json`);
     }
-    const known = entries.flatMap((e) => (e.card === undefined ? [] : [e.card.modelDetails.version]));
-    throw new ModelContractError(`model version '${version}' is not in ${modelsDir} (versions there: ${known.length === 0 ? 'none' : known.map((v) => `'${v}'`).join(', ')})`);
+    const known = entries.flatMap((e) => (e.card === undefined ? [] : [e.card.modelDetails.version === e.folder ? `'${e.folder}'` : `'${e.card.modelDetails.version}' (folder ${e.folder})`]));
+    throw new ModelContractError(`model version '${version}' is not in ${modelsDir} (versions there: ${known.length === 0 ? 'none' : known.join(', ')})`);
   }
   if (entry.card === undefined) throw new ModelContractError(`model version '${version}' cannot be used: ${entry.problem ?? 'no card'}`);
   return { ...entry, card: entry.card };

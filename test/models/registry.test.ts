@@ -44,7 +44,7 @@ describe('resolveModelVersion', () => {
   });
 
   it('refuses an unknown version naming the known ones, and a folder with a bad card naming its problem', async () => {
-    await expect(resolveModelVersion(root, 'v9')).rejects.toThrow(`model version 'v9' is not in ${root} (versions there: 'sim-2025-01', 'v2')`);
+    await expect(resolveModelVersion(root, 'v9')).rejects.toThrow(`model version 'v9' is not in ${root} (versions there: 'sim-2025-01' (folder default), 'v2')`);
     await expect(resolveModelVersion(root, 'broken')).rejects.toThrow("model version 'broken' cannot be used: card.json: onnx: is required");
     await mkdir(join(root, 'no-card'), { recursive: true });
     await expect(resolveModelVersion(root, 'no-card')).rejects.toThrow(`model version 'no-card': the folder ${join(root, 'no-card')} has no card.json`);
@@ -57,6 +57,10 @@ describe('resolveModelVersion', () => {
       await writeModelFolder(join(dir, 'a'), randomMlpBytes(random), { version: 'same' });
       await writeModelFolder(join(dir, 'b'), randomMlpBytes(random), { version: 'same' });
       await expect(resolveModelVersion(dir, 'same')).rejects.toThrow(`model version 'same' is claimed by the cards of 'a' and 'b' in ${dir}`);
+      // A backup copy of a model folder: the folder named after the version is the one meant.
+      await writeModelFolder(join(dir, 'kept'), randomMlpBytes(random), { version: 'kept' });
+      await writeModelFolder(join(dir, 'kept-backup'), randomMlpBytes(random), { version: 'kept' });
+      expect((await resolveModelVersion(dir, 'kept')).folder).toBe('kept');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
