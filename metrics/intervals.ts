@@ -37,7 +37,8 @@ function wilsonAround(p: number, n: number, z: number): Interval {
   const denominator = 1 + z2 / n;
   const centre = (p + z2 / (2 * n)) / denominator;
   const half = (z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n))) / denominator;
-  return { lower: Math.max(0, centre - half), upper: Math.min(1, centre + half) };
+  // At p = 0 (or 1) the bound is 0 (or 1) exactly; the subtraction leaves a rounding residue (2.8e-17).
+  return { lower: p === 0 ? 0 : Math.max(0, centre - half), upper: p === 1 ? 1 : Math.min(1, centre + half) };
 }
 
 /**

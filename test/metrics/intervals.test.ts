@@ -25,6 +25,13 @@ describe('Wilson score interval', () => {
     expect(interval?.upper).toBeCloseTo(upper, 4);
   });
 
+  it('bounds none or all successes by exactly 0 or 1 (the formula leaves a residue such as 2.8e-17)', () => {
+    for (const n of [1, 7, 350, 1095]) {
+      expect(wilsonInterval(0, n)?.lower).toBe(0);
+      expect(wilsonInterval(n, n)?.upper).toBe(1);
+    }
+  });
+
   it('is null for no trials, and refuses successes above trials', () => {
     expect(wilsonInterval(0, 0)).toBeNull();
     expect(() => wilsonInterval(5, 4)).toThrow('successes must be in [0, trials], got 5 of 4');
