@@ -27,7 +27,11 @@ export interface RegistryEntry {
  * is wrong with it. The ONNX file is not opened here (loadModel checks it).
  */
 export async function listModels(modelsDir: string): Promise<RegistryEntry[]> {
-  const entries = await readdir(modelsDir, { withFileTypes: true });
+  const entries = await readdir(modelsDir, { withFileTypes: true }).catch((error: unknown) => {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new ModelContractError(`the models folder ${modelsDir} does not exist`);
+    throw error;
+  });
   const folders = entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
   const listed: RegistryEntry[] = [];
   for (const folder of folders) {

@@ -53,7 +53,9 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM', 0));
   process.on('SIGINT', () => void stop('SIGINT', 0));
 
-  await app.listen({ port: config.PORT, host: config.HOST });
+  await app.listen({ port: config.PORT, host: config.HOST }).catch((error: unknown) => {
+    throw new Error(`HOST=${config.HOST}, PORT=${config.PORT}: cannot listen: ${error instanceof Error ? error.message : String(error)}`);
+  });
 }
 
 main().catch((error: unknown) => {

@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin';
 import { REASON_GROUPS } from '../../features/feature-spec.ts';
 import { loadModel } from '../../models/load-model.ts';
+import { ModelContractError } from '../../models/model-contract.ts';
 import type { ModelCard } from '../../models/model-card.ts';
 import { resolveModelVersion } from '../../models/registry.ts';
 import { createScorer, type Scorer } from '../../models/scorer.ts';
@@ -35,8 +36,14 @@ export interface ModelPluginOptions {
 
 export default fp<ModelPluginOptions>(
   async (fastify, options) => {
-    const { dir } = await resolveModelVersion(options.modelsDir, options.version);
-    const loaded = await loadModel(dir);
+    // Named by the variables that chose the model, so an operator knows what to change.
+    const where = `MODELS_DIR=${options.modelsDir}, MODEL_VERSION=${options.version}`;
+    const { dir, loaded } = await (async () => {
+      const { dir } = await resolveModelVersion(options.modelsDir, options.version);
+      return { dir, loaded: await loadModel(dir) };
+    })().catch((error: unknown) => {
+      throw error instanceof ModelContractError ? new ModelContractError(`${where}: ${error.message}`) : error;
+    });
     const scorer = createScorer({ session: loaded.session, card: loaded.card });
     const baseline = Float32Array.from(loaded.card.reference.baseline);
     await scorer.score(occlusionRows(baseline, loaded.card.reference.baseline, REASON_GROUPS), 1 + REASON_GROUPS.length);
