@@ -73,7 +73,7 @@ async function main(argv: string[]): Promise<number> {
     });
     progressLine.finish(result);
     console.log(
-      `${path} → ${dbPath}: ${result.imported} crossings imported, ${result.rejected} lines rejected, ` +
+      `${path} → ${dbPath}: ${result.imported} crossings imported, ${result.rejected} ${result.rejected === 1 ? 'line' : 'lines'} rejected, ` +
         `${result.lines} lines in ${(result.elapsedMs / 1000).toFixed(1)} s (${Math.round(result.perSecond)} crossings/s)`,
     );
     return result.rejected > 0 ? 1 : 0;

@@ -4,7 +4,7 @@
 import { ApiError, getJson } from '../lib/api.js';
 import { chartCard } from '../lib/card.js';
 import { csvName } from '../lib/csv.js';
-import { dateTime, decimal, percent } from '../lib/format.js';
+import { count, dateTime, decimal, percent } from '../lib/format.js';
 import { badge, clear, clearStatus, el, showError, showStatus, table } from '../lib/ui.js';
 import { navigate, param, startPage } from '../lib/view.js';
 
@@ -55,7 +55,7 @@ function render(d) {
       : el(
           'ol',
           { class: 'reasons' },
-          d.reasons.map((r) => el('li', {}, `${r.sentence} `, el('span', { class: 'ci' }, `(${r.feature} = ${decimal(r.value, 2)}; ${r.contribution >= 0 ? '+' : ''}${decimal(r.contribution, 4)} to the score)`))),
+          d.reasons.map((r) => el('li', {}, `${r.sentence} `, el('span', { class: 'ci' }, `(${r.feature} = ${Number.isInteger(r.value) ? count(r.value) : decimal(r.value, 2)}; ${r.contribution >= 0 ? '+' : ''}${decimal(r.contribution, 4)} to the score)`))),
         ),
   );
   body.dataset.state = 'ready';

@@ -112,7 +112,7 @@ async function draw() {
         'div',
         { class: 'tiles' },
         tile('model', 'Model', report.model, `trained on ${count(report.reference.trainingRows)} rows${report.reference.from ? ` from ${String(report.reference.from).slice(0, 10)} to ${String(report.reference.to ?? '').slice(0, 10)}` : ''}`),
-        tile('values', 'Crossings scored', count(report.count), `fewer than ${count(report.thresholds.minimumCount)}: not judged`),
+        tile('values', 'Crossings scored', count(report.count), report.count < report.thresholds.minimumCount ? `fewer than ${count(report.thresholds.minimumCount)}: not judged` : `drift is judged from ${count(report.thresholds.minimumCount)} on`),
         tile('alert', 'Alert', count(report.summary.alert), `PSI ≥ ${report.thresholds.alert}`),
         tile('warn', 'Warn', count(report.summary.warn), `PSI ≥ ${report.thresholds.warn}`),
         tile('score-psi', 'Score PSI', decimal(report.score.psi), LEVELS[report.score.level]?.[1] ?? report.score.level),
