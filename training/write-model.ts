@@ -69,7 +69,7 @@ export function holdoutShortfall(calibration: Calibration['kind']): ShortfallCon
     rowsName: 'holdout crossings',
     advice:
       calibration === 'isotonic'
-        ? 'Tied top scores come from few distinct scores (isotonic calibration steps): try --calibration platt, a larger --target-referral-rate, or more rows.'
+        ? 'Tied top scores come from isotonic calibration, which is flat above its highest knot (the centre of the top block of validation rows): try --calibration platt, a larger --target-referral-rate, or more rows.'
         : "In a small holdout (or with heavy row weights) a single row can hold more than the target's share: try a larger --target-referral-rate or more rows.",
   };
 }
