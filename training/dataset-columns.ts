@@ -1,4 +1,5 @@
 import { FEATURE_COUNT, FEATURE_NAMES } from '../features/feature-spec.ts';
+import { ageBand, NOT_RECORDED } from '../metrics/age-band.ts';
 
 /**
  * The training-set CSV: one row per labelled inbound crossing.
@@ -69,26 +70,11 @@ export function datasetFields(row: DatasetRow): string[] {
   const audit = row.audit;
   fields[k++] = audit?.sex ?? '';
   fields[k++] = audit?.birthYear === undefined ? '' : String(audit.birthYear);
-  fields[k++] = audit?.birthYear === undefined ? '' : ageBand(audit.birthYear, row.timestamp);
+  // The monitoring's bands (metrics/age-band.ts); empty, as every missing attribute here, when not recorded.
+  const band = ageBand(audit?.birthYear, Date.parse(row.timestamp));
+  fields[k++] = band === NOT_RECORDED ? '' : band;
   fields[k++] = audit?.citizenship ?? '';
   return fields;
-}
-
-/**
- * Age bands used for group analyses. Age is the calendar year of the crossing minus the birth
- * year (the event carries no birth date): it can be one year over.
- */
-export const AGE_BANDS = ['<25', '25-34', '35-44', '45-54', '55-64', '65+'] as const;
-
-export function ageBand(birthYear: number, timestamp: string): string {
-  const year = Number(timestamp.slice(0, 4));
-  const age = year - birthYear;
-  if (age < 25) return '<25';
-  if (age < 35) return '25-34';
-  if (age < 45) return '35-44';
-  if (age < 55) return '45-54';
-  if (age < 65) return '55-64';
-  return '65+';
 }
 
 /**

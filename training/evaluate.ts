@@ -1,5 +1,6 @@
 import type { Evaluation, GroupEvaluation } from '../models/model-card.ts';
 import { expectedCalibrationError, reliabilitySums, reliabilityTable } from '../metrics/calibration.ts';
+import { NOT_RECORDED } from '../metrics/age-band.ts';
 import { confusionCounts, confusionRates } from '../metrics/confusion.ts';
 import { aucRocFromRanked, averagePrecisionFromRanked, rankScores } from '../metrics/ranking.ts';
 import { operatingPointAtReferralRate } from '../metrics/referral-rate.ts';
@@ -95,7 +96,8 @@ export function decisionAtReferralRate(rows: EvaluationRows, rate: number): Refe
 
 /**
  * Confusion-matrix metrics per audit group at `threshold` (refer when score >= threshold, the
- * service's rule): for each attribute, one entry per value seen, '' shown as 'not reported'.
+ * service's rule): for each attribute, one entry per value seen, '' (not recorded) named as the
+ * fairness monitoring names it (NOT_RECORDED).
  */
 export function groupEvaluations(
   rows: EvaluationRows,
@@ -122,7 +124,7 @@ export function groupEvaluations(
       const rates = confusionRates(counts);
       out.push({
         attribute,
-        group: value === '' ? 'not reported' : value,
+        group: value === '' ? NOT_RECORDED : value,
         count: rates.count,
         positives: rates.actualPositives,
         referred: rates.predictedPositives,

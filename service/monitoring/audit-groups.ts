@@ -1,3 +1,4 @@
+import { ageBand, NOT_RECORDED } from '../../metrics/age-band.ts';
 import type { OccupantAudit } from '../decisions/decision-record.ts';
 
 /**
@@ -18,9 +19,8 @@ import type { OccupantAudit } from '../decisions/decision-record.ts';
  *
  * Attributes:
  *   sex          female, male, x, unknown (as reported), or not_recorded
- *   ageBand      age at the crossing from the birth year alone (crossing year − birth year, so up
- *                to a year too old before the birthday): 0-17, 18-24, 25-34, 35-44, 45-54, 55-64,
- *                65+, or not_recorded (no birth year, or one after the crossing)
+ *   ageBand      metrics/age-band.ts: 0-17, 18-24, 25-34, 35-44, 45-54, 55-64, 65+, or
+ *                not_recorded (no birth year, or one after the crossing)
  *   citizenship  ISO 3166-1 alpha-3 as reported, or not_recorded
  */
 
@@ -30,28 +30,7 @@ export type FairnessAttribute = (typeof FAIRNESS_ATTRIBUTES)[number];
 export const FAIRNESS_UNITS = ['occupant', 'driver'] as const;
 export type FairnessUnit = (typeof FAIRNESS_UNITS)[number];
 
-export const NOT_RECORDED = 'not_recorded';
-
-/** Lower bounds of the age bands, with their labels (the usual ten-year bands, 18-24 split off). */
-export const AGE_BANDS: readonly { readonly from: number; readonly label: string }[] = [
-  { from: 0, label: '0-17' },
-  { from: 18, label: '18-24' },
-  { from: 25, label: '25-34' },
-  { from: 35, label: '35-44' },
-  { from: 45, label: '45-54' },
-  { from: 55, label: '55-64' },
-  { from: 65, label: '65+' },
-];
-
-/** The age band of someone born in `birthYear` at the instant `at` (epoch ms, UTC year). */
-export function ageBand(birthYear: number | undefined, at: number): string {
-  if (birthYear === undefined) return NOT_RECORDED;
-  const age = new Date(at).getUTCFullYear() - birthYear;
-  if (!(age >= 0)) return NOT_RECORDED;
-  let label = NOT_RECORDED;
-  for (const band of AGE_BANDS) if (age >= band.from) label = band.label;
-  return label;
-}
+export { AGE_BANDS, ageBand, NOT_RECORDED } from '../../metrics/age-band.ts';
 
 /** One fairness unit's group: its role and its value of each attribute. */
 export interface UnitGroup {

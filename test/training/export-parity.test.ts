@@ -78,7 +78,7 @@ describe('training and export', () => {
     expect(card.metrics.baseline).toBeDefined();
     expect(card.reference.features.map((f) => f.name)).toEqual(FEATURE_NAMES);
     expect(card.reference.baseline).toHaveLength(FEATURE_COUNT);
-    expect(card.quantitativeAnalyses.groups.map((g) => `${g.attribute}:${g.group}`)).toContain('sex:not reported');
+    expect(card.quantitativeAnalyses.groups.map((g) => `${g.attribute}:${g.group}`)).toContain('sex:not_recorded');
     const markdown = readFileSync(join(out, 'card.md'), 'utf8');
     for (const section of ['## Model details', '## Intended use', '## Factors', '## Metrics', '## Evaluation data', '## Training data', '## Quantitative analyses', '## Ethical considerations', '## Caveats']) {
       expect(markdown).toContain(section);
