@@ -18,7 +18,7 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  let stopping = false;
+  let stopping: { readonly reason: string; readonly at: number } | undefined;
   const app = await buildApp({
     config,
     env: process.env,
@@ -29,11 +29,15 @@ async function main(): Promise<void> {
   });
 
   async function stop(reason: string, exitCode: number): Promise<void> {
-    if (stopping) {
+    if (stopping !== undefined) {
+      // A signal to the process group (Ctrl-C, systemd's KillMode=control-group, kill -- -PGID)
+      // reaches the service twice within milliseconds: from the kernel, and forwarded by npm. That
+      // is one request to stop; only a later one means "exit now".
+      if (reason === stopping.reason && performance.now() - stopping.at < REPEATED_SIGNAL_MS) return;
       app.log.warn({ reason }, 'second stop request: exiting now');
       process.exit(exitCode || 1);
     }
-    stopping = true;
+    stopping = { reason, at: performance.now() };
     app.log.info({ reason }, 'stopping: finishing in-flight requests');
     const timer = setTimeout(() => {
       app.log.error({ graceMs: config.SHUTDOWN_GRACE_MS }, 'grace period over: exiting with requests unfinished');
@@ -57,6 +61,9 @@ async function main(): Promise<void> {
     throw new Error(`HOST=${config.HOST}, PORT=${config.PORT}: cannot listen: ${error instanceof Error ? error.message : String(error)}`);
   });
 }
+
+/** How long the same signal again counts as the first one, delivered twice (see stop()). */
+const REPEATED_SIGNAL_MS = 1000;
 
 main().catch((error: unknown) => {
   process.stderr.write(`secondary-referral: failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
