@@ -118,7 +118,7 @@ export function formatAuditText(result: AuditResult): string {
   );
   const first = result.tables[0];
   if (first !== undefined) {
-    out.push(`${Math.round(first.confidence * 100)}% intervals: Wilson for rates, percentile bootstrap (${first.replicates} replicates, seed ${result.seed}) for disparities`);
+    out.push(`${Math.round(first.confidence * 100)}% intervals: Wilson for rates (FPR and FNR: the box of the referred share, precision and FOR), percentile bootstrap (${first.replicates} replicates, seed ${result.seed}) for disparities`);
   }
   for (const table of result.tables) {
     out.push('');

@@ -38,8 +38,9 @@ import { referralsSampled, releasesSampled, stratifiedProportion, type Proportio
  * The group's `counts` stay the raw sums (they add across groups; the adjusted weights do not).
  *
  * Disparity = metric_g / metric_reference (Aequitas). The reference group is the one named, else the
- * largest (most decisions). Intervals: Wilson for each metric (selective-labels.ts for the weighted
- * ones); percentile bootstrap for each disparity, resampling the decisions of every group with
+ * largest (most decisions). Intervals: Wilson for each metric, for the weighted ones as
+ * selective-labels.ts stratifiedProportion gives them (Wilson within one stratum, the Šidák box
+ * across both: FPR, FNR); percentile bootstrap for each disparity, resampling the decisions of every group with
  * replacement, independently per group, from its counts (decision-counts.ts). PPR's total is
  * recomputed in every replicate. Where a rate is exactly 0 or 1 the bootstrap cannot vary it, and
  * the disparity interval comes from the two Wilson intervals instead (wilsonRatioBounds).
@@ -321,7 +322,8 @@ function atBoundary(value: number | null): boolean {
  * The disparity interval when a rate sits at 0 or 1. The percentile bootstrap redraws from the
  * observed cells, so a group with no referrals gets no referrals in every replicate and its interval
  * collapses to [0, 0]: a flag from sampling noise alone (46 people at an 8 % rate have no referral
- * 2 % of the time). There the interval is bounded by the Wilson intervals of the two rates instead,
+ * 2 % of the time). There the interval is bounded by the intervals of the two rates instead (Wilson,
+ * or for FPR and FNR the stratified box),
  * [lower_g / upper_ref, upper_g / lower_ref], which keep their coverage at 0 and 1 (intervals.ts) and
  * so can only widen the verdict towards inconclusive. null (no interval: not judged) when either
  * interval is missing or the reference's lower bound is 0, where the ratio has no upper bound.

@@ -29,7 +29,8 @@ export interface RegistryEntry {
 export async function listModels(modelsDir: string): Promise<RegistryEntry[]> {
   const entries = await readdir(modelsDir, { withFileTypes: true }).catch((error: unknown) => {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw new ModelContractError(`the models folder ${modelsDir} does not exist`);
+    if (code === 'ENOENT') throw new ModelContractError(`the models folder ${modelsDir} does not exist`);
+    if (code === 'ENOTDIR') throw new ModelContractError(`${modelsDir} is not a folder`);
     throw error;
   });
   const folders = entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();

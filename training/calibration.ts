@@ -164,7 +164,11 @@ export function fitPlatt(logits: ArrayLike<number>, labels: ArrayLike<number>, w
  * there bounds the change in probability at 1 × the change in logit, so the few float32 steps
  * (~2.4e-6) by which onnxruntime's logit differs from tfjs's move the exported probability by a
  * few 1e-6, inside the export parity check's 1e-5 (training/onnx-parity.ts), and an officer's
- * score does not depend on rounding.
+ * score does not depend on rounding. The cap is absolute, so the fit is not invariant to the
+ * logit's scale: a network with compressed logits (Platt a of 4 or more) has true pieces steeper
+ * than 1, which the cap would pool (found by review: logits scaled by 1/8 left 2 knots of 61). The
+ * trainer's networks have a near 1; a scale-free cap must still bound the float32 error near z = 0,
+ * where it does not shrink with |z|, and is left for later.
  */
 export const MAX_ISOTONIC_SLOPE = 1;
 

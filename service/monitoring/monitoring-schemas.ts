@@ -21,7 +21,7 @@ export const rateSchema = z
 export const weightedEstimateSchema = z
   .object({
     value: z.number().nullable().describe('Inverse-propensity (H\u00e1jek) estimate; null when it cannot be estimated'),
-    interval: interval.describe('Wilson interval with the effective sample size of the weighted estimate'),
+    interval: interval.describe('Within one stratum of the recommendation (precision, false-omission rate): Wilson interval with the effective sample size of the weighted estimate. Across both (prevalence, recall, FNR, FPR): the range over the box of the referred share, precision and false-omission rate, each at the cube root of the confidence (conservative)'),
     rows: z.number().int().describe('Labelled decisions in the denominator'),
     weight: z.number().describe('Their summed weight: the decisions they stand for'),
   })

@@ -164,8 +164,9 @@ export default fp<MonitoringRoutesOptions>(
         const requestedTo = q.to ?? options.clock();
         const requestedFrom = q.from ?? requestedTo - DEFAULT_REPORT_DAYS * 86_400_000;
         if (!(requestedFrom < requestedTo)) throw new HttpError(400, 'from: must be before to');
-        // Widened to whole hours as the reports' windows are (and as the parameters' descriptions
-        // say), so an export of a window holds exactly the decisions the reports count in it.
+        // Widened to whole hours as the performance report's window is (and as the parameters'
+        // descriptions say), so an export holds the decisions that report counts. The fairness
+        // report widens to whole UTC days: an export of whole days matches it too.
         const { from, to } = alignToHours(requestedFrom, requestedTo);
         const body = new PassThrough();
         const stamp = (ms: number): string => new Date(ms).toISOString().replace(/[-:]/g, '').slice(0, 15);

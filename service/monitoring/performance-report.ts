@@ -26,8 +26,9 @@ import { CALIBRATION_BINS, CALIBRATION_STATS } from './distribution-layout.ts';
  *                          usable labels, inverse-propensity weighted (so it describes all
  *                          crossings, not only the referred ones), with ECE
  *
- * Intervals: Wilson for counted proportions; Wilson with the effective sample size of the weighted
- * estimate for the inverse-propensity ones (metrics/intervals.ts).
+ * Intervals: Wilson for counted proportions; for the inverse-propensity ones, Wilson with the
+ * effective sample size within one stratum of the recommendation, and the Šidák box of the three
+ * stratum estimates across both (metrics/selective-labels.ts stratifiedProportion).
  */
 
 export interface Rate {
