@@ -9,7 +9,7 @@ import dashboardPlugin from './dashboard/dashboard.plugin.ts';
 import { createIdSource } from './decisions/decision-id.ts';
 import decisionsRoute from './decisions/decisions.route.ts';
 import docsPlugin from './http/docs.plugin.ts';
-import errorHandler from './http/error-handler.plugin.ts';
+import errorHandler, { stoppingError } from './http/error-handler.plugin.ts';
 import { createIdempotency } from './idempotency/idempotency.ts';
 import monitoringPlugin from './monitoring/monitoring.plugin.ts';
 import { RequestLogController } from './http/request-log.ts';
@@ -68,12 +68,20 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       const sent = request.headers['x-request-id'];
       return typeof sent === 'string' && REQUEST_ID_PATTERN.test(sent) ? sent : randomUUID();
     },
-    return503OnClosing: true,
+    // Refused by the onRequest hook below instead, in the service's error format.
+    return503OnClosing: false,
     logController: new RequestLogController(),
   });
   app.setSerializerCompiler(zodResponseSerializerCompiler);
+  let stopping = false;
+  app.addHook('preClose', async () => {
+    stopping = true;
+  });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // A request on a kept-alive connection while in-flight ones drain (server.close() only stops
+    // new connections). The probes still answer: live, and not ready (health.route.ts).
+    if (stopping && !request.url.startsWith('/health/')) throw stoppingError();
   });
 
   // Tier 1: infrastructure.
@@ -92,7 +100,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     );
   }
   try {
-    await composeApp(app, options, { clock, metrics, tokens });
+    await composeApp(app, options, { clock, metrics, tokens, isStopping: () => stopping });
   } catch (error) {
     // Close what the tiers already opened (database connections, the model session, the token watcher).
     await app.close().catch(() => undefined);
@@ -104,7 +112,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 async function composeApp(
   app: FastifyInstance,
   options: AppOptions,
-  { clock, metrics, tokens }: { clock: () => number; metrics: ServiceMetrics; tokens: TokenRegistry },
+  { clock, metrics, tokens, isStopping }: { clock: () => number; metrics: ServiceMetrics; tokens: TokenRegistry; isStopping: () => boolean },
 ): Promise<void> {
   const { config } = options;
   const newId = createIdSource();
@@ -143,7 +151,7 @@ async function composeApp(
 
   // Tier 3: routes.
   const idempotency = createIdempotency({ repository: app.storage.decisions, fingerprintKey: identifierKey });
-  await app.register(healthRoutes);
+  await app.register(healthRoutes, { isStopping });
   await app.register(scoreRoute, { clock, idempotency });
   await app.register(crossingsRoute, { clock, idempotency, maxItems: config.CROSSINGS_BATCH_MAX, bodyLimit: config.BODY_LIMIT_BYTES });
   await app.register(outcomesRoute, { clock, idempotency, newId });

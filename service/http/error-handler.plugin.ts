@@ -58,6 +58,17 @@ function unavailable(error: unknown): HttpError | undefined {
 /** A restart takes a few seconds (model load and warm-up, /health/ready). */
 const RESTART_RETRY_AFTER_SECONDS = 5;
 
+/**
+ * The answer to a request that arrives while the service stops (SIGTERM: in-flight requests
+ * finish, new ones are refused): 503 in the service's error format, with Retry-After, where
+ * Fastify's own (return503OnClosing) has neither. Connection: close, so the console's next attempt
+ * opens a connection to whatever serves the port next.
+ */
+export function stoppingError(): HttpError {
+  const message = 'the service is stopping; send the request again after the Retry-After delay';
+  return new HttpError(503, message, undefined, { 'retry-after': String(RESTART_RETRY_AFTER_SECONDS), connection: 'close' });
+}
+
 export interface ErrorHandlerOptions {
   readonly bodyLimit: number;
 }

@@ -8,7 +8,8 @@ import { ANSWER_UNDER_PRESSURE } from './overload.plugin.ts';
  * Probes, open to anyone and answered even under overload.
  * - /health/live: the process answers HTTP.
  * - /health/ready: the model is loaded and warmed (one inference ran), the store answers a query
- *   on the read connection, and the decision log accepts writes. 503 with the failed checks otherwise.
+ *   on the read connection, the decision log accepts writes, and the service is not stopping. 503
+ *   with the failed checks otherwise.
  */
 const liveSchema = z.object({ status: z.literal('live') }).meta({ id: 'Live' });
 
@@ -19,14 +20,20 @@ const readySchema = z
       model: z.boolean().describe('Loaded and warmed with one inference'),
       store: z.boolean().describe('The history store answered a query'),
       decisionLog: z.boolean().describe('The decision log accepts writes'),
+      accepting: z.boolean().describe('Not stopping: requests other than the probes are accepted'),
     }),
     model: z.object({ version: z.string(), loadedAt: z.iso.datetime() }).optional(),
     crossings: z.number().int().optional().describe('Crossings in the history store'),
   })
   .meta({ id: 'Readiness' });
 
-export default fp(
-  async (fastify) => {
+export interface HealthRoutesOptions {
+  /** True once the service has begun to stop (SIGTERM): no longer ready, though in-flight requests finish. */
+  readonly isStopping: () => boolean;
+}
+
+export default fp<HealthRoutesOptions>(
+  async (fastify, options) => {
     const app = fastify.withTypeProvider<ZodTypeProvider>();
     const config = { public: true, ...ANSWER_UNDER_PRESSURE };
     // `security: []`: open, as the OpenAPI document must say (its default is the bearer token).
@@ -50,8 +57,13 @@ export default fp(
         } catch (error) {
           request.log.error({ err: error }, 'readiness: the store did not answer');
         }
-        const checks = { model: fastify.model.warmed, store: crossings !== undefined, decisionLog: fastify.storage.decisionLog.healthy() };
-        const ready = checks.model && checks.store && checks.decisionLog;
+        const checks = {
+          model: fastify.model.warmed,
+          store: crossings !== undefined,
+          decisionLog: fastify.storage.decisionLog.healthy(),
+          accepting: !options.isStopping(),
+        };
+        const ready = checks.model && checks.store && checks.decisionLog && checks.accepting;
         return reply.code(ready ? 200 : 503).send({
           status: ready ? 'ready' : 'not_ready',
           checks,
