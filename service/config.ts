@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { envInteger, envNumber } from './http/text-number.ts';
 import { PORT_CODE_PATTERN } from '../features/crossing-event.schema.ts';
 import { formatIssues } from '../features/format-issues.ts';
+import { MIN_BUDGET_WINDOW } from './scoring/budget-threshold.ts';
 
 /**
  * The service's configuration: every environment variable it reads, parsed once at start and
@@ -63,7 +64,8 @@ export const configSchema = z.object({
   REFERRAL_TOKENS_FILE: path.default('data/tokens.json').describe('Hashed API tokens (npm run token)'),
   RANDOM_REFERRAL_RATE: share(0.5).default(0.005).describe('Probability that a scored crossing is selected for referral at random'),
   REFERRAL_BUDGETS: budgets.describe('Per-port referral budgets, PORT=SHARE,...'),
-  REFERRAL_BUDGET_WINDOW: envInteger(10, 1_000_000)
+  // Below MIN_BUDGET_WINDOW the window never holds enough scores and the budget never applies.
+  REFERRAL_BUDGET_WINDOW: envInteger(MIN_BUDGET_WINDOW, 1_000_000)
     .default(2000)
     .describe('Recent scored crossings per port whose score quantile sets a budgeted threshold'),
   DECISION_LOG_FSYNC: z
@@ -77,6 +79,19 @@ export const configSchema = z.object({
   MAX_EVENT_LOOP_DELAY_MS: envInteger(10, 60_000).default(500).describe('Event-loop delay above which requests get 503'),
   SHUTDOWN_GRACE_MS: envInteger(0, 600_000).default(10_000).describe('Time to finish in-flight requests on SIGTERM'),
   NODE_ENV: z.string().optional(),
+}).superRefine((config, ctx) => {
+  // A budget that allows no referral in a full window (floor(budget * window) = 0) would never
+  // apply: the port would stay on the card's threshold without a word (budget-threshold.ts).
+  for (const [port, budget] of config.REFERRAL_BUDGETS) {
+    if (Math.floor(budget * config.REFERRAL_BUDGET_WINDOW) >= 1) continue;
+    let window = Math.ceil(1 / budget);
+    while (Math.floor(budget * window) < 1) window++;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['REFERRAL_BUDGETS'],
+      message: `budget of port ${port} (${budget}) allows no referral in a window of ${config.REFERRAL_BUDGET_WINDOW} crossings: set REFERRAL_BUDGET_WINDOW to at least ${window}`,
+    });
+  }
 });
 
 export type ServiceConfig = z.output<typeof configSchema>;

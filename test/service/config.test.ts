@@ -48,6 +48,17 @@ describe('loadConfig', () => {
     ]);
   });
 
+  test('a budget window or budget that could never set a threshold is refused, not silently ignored', () => {
+    // The card's threshold applies until a window holds MIN_BUDGET_WINDOW (100) scores: a window
+    // of 50 never does, and a budget of 0.004 allows no referral in a window of 200.
+    expect(problemsOf({ REFERRAL_BUDGETS: '2504=0.05', REFERRAL_BUDGET_WINDOW: '50' })).toEqual(['REFERRAL_BUDGET_WINDOW: must be at least 100']);
+    expect(problemsOf({ REFERRAL_BUDGETS: '2504=0.05, 0250=0.004', REFERRAL_BUDGET_WINDOW: '200' })).toEqual([
+      'REFERRAL_BUDGETS: budget of port 0250 (0.004) allows no referral in a window of 200 crossings: set REFERRAL_BUDGET_WINDOW to at least 250',
+    ]);
+    expect(loadConfig({ REFERRAL_BUDGETS: '2504=0.005', REFERRAL_BUDGET_WINDOW: '200' }).REFERRAL_BUDGET_WINDOW).toBe(200);
+    expect(loadConfig({ REFERRAL_BUDGETS: '2504=0.004', REFERRAL_BUDGET_WINDOW: '250' }).REFERRAL_BUDGETS.get('2504')).toBe(0.004);
+  });
+
   test('a number that is only blanks, hexadecimal or an exponent is refused, not read as 0 or converted', () => {
     // Number(" ") is 0: a blank RANDOM_REFERRAL_RATE would have turned random selection off.
     expect(problemsOf({ RANDOM_REFERRAL_RATE: '  ', PORT: '0x1F90', SHUTDOWN_GRACE_MS: '1e3' })).toEqual([
