@@ -28,7 +28,10 @@ export const scoreReplySchema = z
     recommendation: z.enum(['refer', 'release']).describe('Advisory: the officer decides'),
     selection: z
       .enum(['model', 'random', 'none'])
-      .describe('Why refer: the model (score >= threshold) or random selection (for unbiased measurement); none when released'),
+      .describe('Why refer: the model (score >= threshold) or random selection (for unbiased measurement); none when released. random wins when both apply: see modelRecommendation'),
+    modelRecommendation: z
+      .enum(['refer', 'release'])
+      .describe('What the model alone recommends (score >= threshold): refer on a random selection means the model flags the crossing too'),
     threshold: z.number().describe('The threshold the score was compared with'),
     thresholdSource: z.enum(['model_card', 'port_budget']).describe("The model card's threshold, or the port's referral budget"),
     reasons: z.array(reasonSchema).max(3).describe("Up to three reasons for the model's side of the threshold, strongest first"),
@@ -49,12 +52,19 @@ export function scoreReply(d: DecisionRecord): ScoreReply {
     score: d.score,
     recommendation: d.recommendation,
     selection: d.selection,
+    modelRecommendation: d.modelRecommendation,
     threshold: d.threshold,
     thresholdSource: d.thresholdSource,
     reasons: d.reasons.map((r) => ({ ...r })),
     model: { version: d.modelVersion },
     featureSpec: { version: FEATURE_SPEC_SUMMARY.version, hash: d.featureSpecHash },
   };
+}
+
+/** A reply stored before replies carried modelRecommendation (a replay): derived as decide.ts decides it. */
+function withModelRecommendation(body: ScoreReply): ScoreReply {
+  if ((body as Partial<ScoreReply>).modelRecommendation !== undefined) return body;
+  return { ...body, modelRecommendation: body.score >= body.threshold ? 'refer' : 'release' };
 }
 
 export interface ScoreRouteOptions {
@@ -100,7 +110,7 @@ export default fp<ScoreRouteOptions>(
           return { statusCode: 200, body: scoreReply(decision) };
         });
         if (result.replayed) reply.header('idempotent-replayed', 'true');
-        return reply.code(200).send(result.body as ScoreReply);
+        return reply.code(200).send(withModelRecommendation(result.body as ScoreReply));
       },
     );
   },

@@ -272,3 +272,27 @@ describe('the decision log stopped', () => {
     }
   });
 });
+
+describe('random selection', () => {
+  test('a random selection says what the model alone recommends, so a crossing the model flags too is not read as routine', async () => {
+    // Every draw selects (draw 0 < rate 0.5): each reply is a random referral.
+    const app = await buildTestApp({ clock: () => NOW, env: { RANDOM_REFERRAL_RATE: '0.5' }, uniform: () => 0 });
+    try {
+      const replies: ScoreReply[] = [];
+      for (let i = 0; i < 60; i++) {
+        const event = freshCrossing(`random-${i}`);
+        // Hours of the day spread the test model's scores across its threshold.
+        const at = Date.parse(event.timestamp) - i * 23 * 60_000;
+        const payload = { ...event, timestamp: `${new Date(at - 8 * 3_600_000).toISOString().slice(0, 19)}-08:00` };
+        replies.push((await app.app.inject({ method: 'POST', url: '/v1/score', headers: app.auth('officer'), payload })).json<ScoreReply>());
+      }
+      for (const r of replies) {
+        expect(r).toMatchObject({ selection: 'random', recommendation: 'refer', modelRecommendation: r.score >= r.threshold ? 'refer' : 'release' });
+        expect(app.app.storage.decisions.findDecision(r.decisionId)?.modelRecommendation).toBe(r.modelRecommendation);
+      }
+      expect(new Set(replies.map((r) => r.modelRecommendation))).toEqual(new Set(['refer', 'release']));
+    } finally {
+      await app.close();
+    }
+  });
+});
