@@ -21,11 +21,28 @@ export const decisionIdSchema = z
   .regex(DECISION_ID_PATTERN, { error: 'must be a decision id as /v1/score returned it (a UUID v7)' })
   .describe('The decisionId /v1/score returned');
 
+/** The units that measure each category (other: any); a seizure of currency in kg is a typing slip. */
+const UNITS_OF: Readonly<Partial<Record<(typeof SEIZURE_CATEGORIES)[number], readonly (typeof QUANTITY_UNITS)[number][]>>> = {
+  fentanyl: ['g', 'kg', 'lb', 'count'],
+  methamphetamine: ['g', 'kg', 'lb', 'count'],
+  cocaine: ['g', 'kg', 'lb', 'count'],
+  heroin: ['g', 'kg', 'lb', 'count'],
+  marijuana: ['g', 'kg', 'lb', 'count'],
+  currency: ['usd'],
+  weapons: ['count'],
+};
+
 const itemSchema = z
   .strictObject({
     category: z.enum(SEIZURE_CATEGORIES),
     quantity: z.number().positive({ error: 'must be greater than 0' }).max(1e9).describe('Amount, in `unit`'),
-    unit: z.enum(QUANTITY_UNITS).describe('g, kg, lb for substances; usd for currency; count for weapons and items'),
+    unit: z.enum(QUANTITY_UNITS).describe('g, kg, lb (or count, for pills) for substances; usd for currency; count for weapons; any for other'),
+  })
+  .superRefine((item, context) => {
+    const units = UNITS_OF[item.category];
+    if (units !== undefined && !units.includes(item.unit)) {
+      context.addIssue({ code: 'custom', path: ['unit'], message: `must be ${units.join(', ')} for ${item.category}` });
+    }
   })
   .meta({ id: 'SeizedItem' });
 
