@@ -86,10 +86,13 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-/** One progress line on stderr: rewritten in place on a terminal, printed every few seconds otherwise. */
+/**
+ * One progress line on stderr after each committed batch: rewritten in place on a terminal, a line
+ * of its own otherwise. Every batch is printed, so the last line of an import that stopped midway
+ * (kill, crash) says how many lines of the file are recorded, and the rest can be imported alone.
+ */
 function createProgressLine() {
   const tty = process.stderr.isTTY === true;
-  let lastPrinted = 0;
   let shown = false;
   const text = (p: ImportProgress): string =>
     `${p.lines.toLocaleString('en-US')} lines, ${p.imported.toLocaleString('en-US')} imported, ${p.rejected} rejected, ` +
@@ -99,9 +102,8 @@ function createProgressLine() {
       if (tty) {
         process.stderr.write(`\r${text(p)}\x1b[K`);
         shown = true;
-      } else if (p.elapsedMs - lastPrinted >= 5000) {
+      } else {
         process.stderr.write(`${text(p)}\n`);
-        lastPrinted = p.elapsedMs;
       }
     },
     clear(): void {

@@ -64,7 +64,8 @@ export const FIRST_IMPORT_BATCH_SIZE = 16_384;
 
 /**
  * How import opens its database (store/sqlite/database.ts): NORMAL, since an interrupted import
- * is re-run and a per-commit fsync buys nothing; a page cache that holds a batch's dirty pages
+ * is resumed from its last progress line (README) and a per-commit fsync buys nothing (in WAL mode
+ * a committed batch survives a crash of the process; only a power loss can take the last ones); a page cache that holds a batch's dirty pages
  * (a batch of 1M crossings dirties a page or more per entity it touches, a few hundred thousand
  * entities at 10M crossings; pages past the cache spill to the WAL mid-batch, which stays correct
  * but writes them twice). A ceiling that a 10M import fills: its process peaked at 3.1 GB RSS.

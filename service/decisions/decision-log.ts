@@ -122,6 +122,18 @@ export class DecisionLogUnavailableError extends Error {
   }
 }
 
+/**
+ * Another process holds the database's write lock (an `npm run import` batch, or a second service
+ * started on the same REFERRAL_DB) for longer than the connection's busy timeout. Nothing of the
+ * batch was written and the log stays usable: the caller may send the request again.
+ */
+export class DecisionLogBusyError extends Error {
+  constructor(reason: string) {
+    super(`database busy: another process holds the write lock of the database (an import?) (${reason}); nothing was recorded`);
+    this.name = 'DecisionLogBusyError';
+  }
+}
+
 export interface DecisionLog {
   appendDecision(decision: DecisionRecord, crossing: CrossingRecord, reply?: (applied: AppliedDecision) => IdempotentReply): Promise<AppliedDecision>;
   appendOutcome(outcome: NewOutcome, reply?: (applied: AppliedOutcome) => IdempotentReply): Promise<AppliedOutcome>;
@@ -208,7 +220,12 @@ export function createDecisionLog(options: DecisionLogOptions): DecisionLog {
   /** Applies writes in one transaction; resolves after COMMIT. Throws when any write fails (nothing lands). */
   async function commitBatch(writes: readonly Write[]): Promise<Applied[]> {
     if (failure !== null) throw new DecisionLogUnavailableError(failure.message);
-    begin.run();
+    try {
+      begin.run();
+    } catch (error) {
+      if (String((error as { code?: unknown }).code).startsWith('SQLITE_BUSY')) throw new DecisionLogBusyError((error as Error).message);
+      throw error;
+    }
     let committed = false;
     try {
       const applied: Applied[] = [];
@@ -317,8 +334,10 @@ export function createDecisionLog(options: DecisionLogOptions): DecisionLog {
     try {
       acknowledgeWhenDurable(batch, await commitBatch(batch.map((q) => q.write)), started);
     } catch (error) {
-      // After a failed COMMIT every write gets the DecisionLogUnavailableError commitBatch threw.
-      if (failure !== null || batch.length === 1) {
+      // After a failed COMMIT every write gets the DecisionLogUnavailableError commitBatch threw. When
+      // another process holds the write lock, each write on its own would wait out the busy timeout
+      // again, with the event loop stopped: every write of the batch gets the DecisionLogBusyError.
+      if (failure !== null || batch.length === 1 || error instanceof DecisionLogBusyError) {
         for (const q of batch) q.reject(error as Error);
         return;
       }

@@ -2,7 +2,7 @@ import type { FastifyError, FastifyReply, FastifyRequest, FastifySchemaCompiler 
 import fp from 'fastify-plugin';
 import type { z } from 'zod';
 import { formatIssues } from '../../features/format-issues.ts';
-import { DecisionLogUnavailableError } from '../decisions/decision-log.ts';
+import { DecisionLogBusyError, DecisionLogUnavailableError } from '../decisions/decision-log.ts';
 import { HttpError, RequestValidationError, STATUS_TEXT, type ErrorBody } from './errors.ts';
 
 /**
@@ -50,6 +50,10 @@ function frameworkClientError(error: FastifyError, request: FastifyRequest, body
  * same Idempotency-Key to get the stored reply if it did land.
  */
 function unavailable(error: unknown): HttpError | undefined {
+  if (error instanceof DecisionLogBusyError) {
+    const message = `${error.message}; send the request again with the same Idempotency-Key`;
+    return new HttpError(503, message, undefined, { 'retry-after': String(BUSY_RETRY_AFTER_SECONDS) });
+  }
   if (!(error instanceof DecisionLogUnavailableError)) return undefined;
   const message = `${error.message}; send the request again with the same Idempotency-Key once the service is back`;
   return new HttpError(503, message, undefined, { 'retry-after': String(RESTART_RETRY_AFTER_SECONDS) });
@@ -57,6 +61,8 @@ function unavailable(error: unknown): HttpError | undefined {
 
 /** A restart takes a few seconds (model load and warm-up, /health/ready). */
 const RESTART_RETRY_AFTER_SECONDS = 5;
+/** Another process's write transaction (an import batch) usually ends within seconds. */
+const BUSY_RETRY_AFTER_SECONDS = 2;
 
 /**
  * The answer to a request that arrives while the service stops (SIGTERM: in-flight requests

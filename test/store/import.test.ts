@@ -169,6 +169,16 @@ describe('npm run import', () => {
     expect(clean.stdout).toMatch(/2 crossings imported, 0 lines rejected/);
   });
 
+  it('prints a progress line after each committed batch when stderr is not a terminal, so an import stopped midway can be resumed', () => {
+    const path = join(dir, `batches-${files++}.ndjson`);
+    writeFileSync(path, [20, 21, 22, 23, 24].map((i) => JSON.stringify(crossing(i, `PROG${i}`))).join('\n') + '\n');
+    const run = cli([path, '--db', join(dir, `progress-${files++}.db`), '--batch-size', '2']);
+    expect(run.status).toBe(0);
+    // Batches of 2, 2, 1 lines: each line says how many lines of the file are recorded.
+    const lines = run.stderr.split('\n').filter((l) => / lines, .* imported, /.test(l));
+    expect(lines.map((l) => l.split(' ')[0])).toEqual(['2', '4', '5']);
+  });
+
   it('uses REFERRAL_DB when --db is absent, and explains usage errors with exit code 2', () => {
     const goodOnly = join(dir, `good-${files++}.ndjson`);
     writeFileSync(goodOnly, `${JSON.stringify(crossing(12, 'ENV1'))}\n`);

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { createDecisionLog, UnknownDecisionError, type DecisionLog, type DecisionLogBatch } from '../../../service/decisions/decision-log.ts';
+import { createDecisionLog, DecisionLogBusyError, UnknownDecisionError, type DecisionLog, type DecisionLogBatch } from '../../../service/decisions/decision-log.ts';
 import { createDecisionRepository, type DecisionRepository } from '../../../service/decisions/decision-repository.ts';
 import { uuidV7 } from '../../../service/decisions/decision-id.ts';
 import type { NewOutcome } from '../../../service/decisions/decision-log.ts';
@@ -132,6 +132,30 @@ describe('group commit', () => {
     } finally {
       await reopened.close();
     }
+  });
+
+  test('another process holding the write lock (an import batch): the batch is refused once, as busy, and the log stays usable', async () => {
+    // As `npm run import` holds the lock for a whole batch, longer than the busy timeout.
+    write.pragma('busy_timeout = 300');
+    const importer = openDatabase(join(dir, 'referral.db'));
+    try {
+      importer.exec('BEGIN IMMEDIATE');
+      const crossings = [0, 1, 2, 3].map((i) => crossingRecord(T0 + i, `vehicle-busy-${i}`));
+      const started = performance.now();
+      const results = await Promise.allSettled(crossings.map((c) => log.appendDecision(decisionRecord(c), c)));
+      const elapsed = performance.now() - started;
+      expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected', 'rejected']);
+      for (const r of results) expect((r as PromiseRejectedResult).reason).toBeInstanceOf(DecisionLogBusyError);
+      expect(String((results[0] as PromiseRejectedResult).reason)).toMatch(/another process holds the write lock.*nothing was recorded/);
+      // One wait for the lock, not one more per write of the batch (the event loop waits with it).
+      expect(elapsed).toBeLessThan(3 * 300); // one wait per write would be 5 × 300
+      importer.exec('COMMIT');
+    } finally {
+      importer.close();
+    }
+    expect(log.healthy()).toBe(true);
+    await log.appendDecision(decisionRecord(crossingRecord(T0 + 10, 'vehicle-after')), crossingRecord(T0 + 10, 'vehicle-after'));
+    expect(repository.countDecisions()).toBe(1);
   });
 
   test('close() commits what is queued', async () => {

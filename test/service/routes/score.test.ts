@@ -5,6 +5,7 @@ import { exportMlpToOnnx } from '../../../training/onnx/export-mlp.ts';
 import { DECISION_ID_PATTERN } from '../../../service/decisions/decision-id.ts';
 import type { ScoreReply } from '../../../service/scoring/score.route.ts';
 import { sampleCrossing } from '../../fixtures/crossing-events.ts';
+import { openDatabase } from '../../../store/sqlite/database.ts';
 import { freshCrossing, hoursEarlier, NOW } from '../helpers/crossings.ts';
 import { buildTestApp, type TestApp } from '../helpers/test-app.ts';
 import { referenceScore, TEST_BIAS, TEST_THRESHOLD, testBaseline, testWeightVector, writeModelWithCard } from '../helpers/test-model.ts';
@@ -269,6 +270,27 @@ describe('the decision log stopped', () => {
       expect(stopped.app.storage.decisions.countDecisions()).toBe(0);
     } finally {
       await stopped.close();
+    }
+  });
+
+  test('another process holds the write lock (an import batch): 503 with Retry-After, not a 500', async () => {
+    const app = await buildTestApp({ clock: () => NOW });
+    const importer = openDatabase(app.dbPath);
+    try {
+      app.app.storage.databases.write.pragma('busy_timeout = 50');
+      importer.exec('BEGIN IMMEDIATE');
+      const response = await app.app.inject({ method: 'POST', url: '/v1/score', headers: app.auth('officer'), payload: freshCrossing('log-busy') });
+      expect(response.statusCode).toBe(503);
+      expect(response.headers['retry-after']).toBe('2');
+      expect(response.json().message).toMatch(/^database busy: another process holds the write lock .*nothing was recorded; send the request again with the same Idempotency-Key$/);
+      importer.exec('ROLLBACK');
+      expect(app.app.storage.decisions.countDecisions()).toBe(0);
+      // The service goes on once the lock is released.
+      const again = await app.app.inject({ method: 'POST', url: '/v1/score', headers: app.auth('officer'), payload: freshCrossing('log-busy') });
+      expect(again.statusCode).toBe(200);
+    } finally {
+      importer.close();
+      await app.close();
     }
   });
 });
