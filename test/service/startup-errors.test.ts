@@ -2,7 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp } from './helpers/test-app.ts';
+import { startServerProcess } from './helpers/server-process.ts';
+import { buildTestApp, testServiceEnv } from './helpers/test-app.ts';
 
 let dir: string;
 beforeAll(async () => {
@@ -25,5 +26,33 @@ describe('a service that cannot load its model says which variable to change', (
     await expect(buildTestApp({ dir, env: { MODELS_DIR: models, MODEL_VERSION: 'nope' } })).rejects.toThrow(
       `MODELS_DIR=${models}, MODEL_VERSION=nope: model version 'nope' is not in ${models} (versions there: none)`,
     );
+  });
+});
+
+describe('one service per database', () => {
+  it('refuses a second service on the same REFERRAL_DB, in the same process or another', async () => {
+    const first = await buildTestApp();
+    try {
+      await expect(buildTestApp({ dir: first.dir })).rejects.toThrow(
+        `another service is running on this database (it holds ${first.dbPath}.service-lock): stop it first, or give this service its own REFERRAL_DB`,
+      );
+      // Another process: the lock is the operating system's.
+      const env = testServiceEnv(first.dir);
+      await expect(startServerProcess(env)).rejects.toThrow(/exited \(1\) before listening: .*another service is running on this database/s);
+    } finally {
+      await first.close();
+    }
+  }, 60_000);
+
+  it('is free again after the first service stops', async () => {
+    const first = await buildTestApp();
+    try {
+      await first.app.close();
+      const second = await buildTestApp({ dir: first.dir });
+      expect((await second.app.inject({ method: 'GET', url: '/health/ready' })).statusCode).toBe(200);
+      await second.close();
+    } finally {
+      await rm(first.dir, { recursive: true, force: true });
+    }
   });
 });

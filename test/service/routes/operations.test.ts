@@ -51,10 +51,11 @@ describe('errors', () => {
   test('a 5xx is generic, carries the request id, and says nothing of the cause', async () => {
     const scored = await t.app.inject({ method: 'POST', url: '/v1/score', headers: t.auth('officer'), payload: freshCrossing('err-1') });
     const id = scored.json<ScoreReply>().decisionId;
-    // Break the read connection under the app: the decision read throws inside the handler.
-    const broken = await buildTestApp({ clock: () => NOW, dir: t.dir });
+    // Break the read connection under an app of its own (one service per database): the decision
+    // read throws inside the handler.
+    const broken = await buildTestApp({ clock: () => NOW });
     broken.app.storage.databases.read.close();
-    const response = await broken.app.inject({ method: 'GET', url: `/v1/decisions/${id}`, headers: { ...t.auth('officer'), 'x-request-id': 'req-42' } });
+    const response = await broken.app.inject({ method: 'GET', url: `/v1/decisions/${id}`, headers: { ...broken.auth('officer'), 'x-request-id': 'req-42' } });
     expect(response.statusCode).toBe(500);
     expect(response.json()).toEqual({
       statusCode: 500,

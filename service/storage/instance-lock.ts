@@ -1,0 +1,52 @@
+import Database from 'better-sqlite3';
+
+/**
+ * One service per database. A second service on the same REFERRAL_DB (a mistaken double start)
+ * would write too: history and decisions stay right (the history writer notices the other
+ * connection's commits), but each process keeps monitoring aggregates pending in memory, so the
+ * reports miss the other's recent decisions and a restart can count a decision twice (found by an
+ * operator walkthrough). So the service holds an exclusive SQLite lock on a small file beside the
+ * database for as long as it runs; a second one is refused at start, naming the file.
+ *
+ * Beside, not on, the database: `npm run import` must still write to a database a service holds.
+ * SQLite's lock is the operating system's (POSIX advisory locks), so it goes with the process: a
+ * service killed with SIGKILL leaves no stale lock behind, only the file, which the next start
+ * reuses.
+ */
+export interface InstanceLock {
+  readonly path: string;
+  release(): void;
+}
+
+export class InstanceLockError extends Error {
+  constructor(readonly path: string) {
+    super(`another service is running on this database (it holds ${path}): stop it first, or give this service its own REFERRAL_DB`);
+    this.name = 'InstanceLockError';
+  }
+}
+
+export function acquireInstanceLock(databasePath: string): InstanceLock {
+  const path = `${databasePath}.service-lock`;
+  const db = new Database(path, { timeout: 0 });
+  try {
+    // A rollback journal and an exclusive locking mode: the lock is taken by the write transaction
+    // below and kept until the connection closes, without a WAL or shared-memory file.
+    db.pragma('journal_mode = DELETE');
+    db.pragma('locking_mode = EXCLUSIVE');
+    db.exec('CREATE TABLE IF NOT EXISTS holder (pid INTEGER NOT NULL)');
+    db.exec('BEGIN EXCLUSIVE');
+    db.prepare('DELETE FROM holder').run();
+    db.prepare('INSERT INTO holder (pid) VALUES (?)').run(process.pid);
+    db.exec('COMMIT');
+  } catch (error) {
+    db.close();
+    if (String((error as { code?: unknown }).code).startsWith('SQLITE_BUSY')) throw new InstanceLockError(path);
+    throw error;
+  }
+  return {
+    path,
+    release: () => {
+      if (db.open) db.close();
+    },
+  };
+}
