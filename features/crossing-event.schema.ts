@@ -165,8 +165,10 @@ export const EARLIEST_CROSSING_MS = Date.parse(EARLIEST_CROSSING);
 export function crossingEventSchema(now: () => number = Date.now) {
   return crossingEventObject.superRefine((event, ctx) => {
     const at = Date.parse(event.timestamp);
-    if (at > now() + MAX_FUTURE_SKEW_MS) {
-      ctx.addIssue({ code: 'custom', path: ['timestamp'], message: 'must not be more than 5 minutes in the future' });
+    const current = now();
+    if (at > current + MAX_FUTURE_SKEW_MS) {
+      // The clock's reading in the message: a console (or a service host) whose clock is off shows at once.
+      ctx.addIssue({ code: 'custom', path: ['timestamp'], message: `must not be more than 5 minutes in the future (the time here is ${new Date(current).toISOString()})` });
     } else if (at < EARLIEST_CROSSING_MS) {
       ctx.addIssue({ code: 'custom', path: ['timestamp'], message: `must not be before ${EARLIEST_CROSSING}` });
     }
