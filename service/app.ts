@@ -14,6 +14,7 @@ import { createIdempotency } from './idempotency/idempotency.ts';
 import monitoringPlugin from './monitoring/monitoring.plugin.ts';
 import { RequestLogController } from './http/request-log.ts';
 import { zodResponseSerializerCompiler } from './http/serializer.ts';
+import { freeDiskBytes } from './operations/disk-space.ts';
 import healthRoutes from './operations/health.route.ts';
 import metricsPlugin from './operations/metrics.plugin.ts';
 import overloadPlugin from './operations/overload.plugin.ts';
@@ -47,6 +48,8 @@ export interface AppOptions {
   /** A failed COMMIT or fsync: the decision log stopped; server.ts exits so a supervisor restarts clean. */
   readonly onFatal?: (error: Error) => void;
   readonly collectProcessMetrics?: boolean;
+  /** Free bytes where REFERRAL_DB lives, for readiness; statfs unless a test passes another. */
+  readonly freeDiskBytes?: () => Promise<number>;
 }
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -151,7 +154,7 @@ async function composeApp(
 
   // Tier 3: routes.
   const idempotency = createIdempotency({ repository: app.storage.decisions, fingerprintKey: identifierKey });
-  await app.register(healthRoutes, { isStopping });
+  await app.register(healthRoutes, { isStopping, freeDiskBytes: options.freeDiskBytes ?? (() => freeDiskBytes(config.REFERRAL_DB)) });
   await app.register(scoreRoute, { clock, idempotency });
   await app.register(crossingsRoute, { clock, idempotency, maxItems: config.CROSSINGS_BATCH_MAX, bodyLimit: config.BODY_LIMIT_BYTES });
   await app.register(outcomesRoute, { clock, idempotency, newId });

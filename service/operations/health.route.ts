@@ -2,14 +2,15 @@ import fp from 'fastify-plugin';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { errorResponses } from '../http/errors.ts';
+import { MIN_FREE_DISK_BYTES } from './disk-space.ts';
 import { ANSWER_UNDER_PRESSURE } from './overload.plugin.ts';
 
 /**
  * Probes, open to anyone and answered even under overload.
  * - /health/live: the process answers HTTP.
  * - /health/ready: the model is loaded and warmed (one inference ran), the store answers a query
- *   on the read connection, the decision log accepts writes, and the service is not stopping. 503
- *   with the failed checks otherwise.
+ *   on the read connection, the decision log accepts writes, the service is not stopping, and the
+ *   disk has room for writes (disk-space.ts). 503 with the failed checks otherwise.
  */
 const liveSchema = z.object({ status: z.literal('live') }).meta({ id: 'Live' });
 
@@ -21,6 +22,7 @@ const readySchema = z
       store: z.boolean().describe('The history store answered a query'),
       decisionLog: z.boolean().describe('The decision log accepts writes'),
       accepting: z.boolean().describe('Not stopping: requests other than the probes are accepted'),
+      diskSpace: z.boolean().describe('At least 64 MiB free where the database lives: writes can land'),
     }),
     model: z.object({ version: z.string(), loadedAt: z.iso.datetime() }).optional(),
     crossings: z.number().int().optional().describe('Crossings in the history store'),
@@ -30,6 +32,8 @@ const readySchema = z
 export interface HealthRoutesOptions {
   /** True once the service has begun to stop (SIGTERM): no longer ready, though in-flight requests finish. */
   readonly isStopping: () => boolean;
+  /** Free bytes where the database lives (disk-space.ts). */
+  readonly freeDiskBytes: () => Promise<number>;
 }
 
 export default fp<HealthRoutesOptions>(
@@ -57,13 +61,20 @@ export default fp<HealthRoutesOptions>(
         } catch (error) {
           request.log.error({ err: error }, 'readiness: the store did not answer');
         }
+        let diskSpace = false;
+        try {
+          diskSpace = (await options.freeDiskBytes()) >= MIN_FREE_DISK_BYTES;
+        } catch (error) {
+          request.log.error({ err: error }, 'readiness: free disk space unknown');
+        }
         const checks = {
           model: fastify.model.warmed,
           store: crossings !== undefined,
           decisionLog: fastify.storage.decisionLog.healthy(),
           accepting: !options.isStopping(),
+          diskSpace,
         };
-        const ready = checks.model && checks.store && checks.decisionLog && checks.accepting;
+        const ready = checks.model && checks.store && checks.decisionLog && checks.accepting && checks.diskSpace;
         return reply.code(ready ? 200 : 503).send({
           status: ready ? 'ready' : 'not_ready',
           checks,

@@ -29,6 +29,7 @@ export interface TestAppOptions {
   readonly env?: Record<string, string>;
   readonly clock?: () => number;
   readonly uniform?: UniformSource;
+  readonly freeDiskBytes?: () => Promise<number>;
   /** Reuse a folder (database, tokens, model) from an earlier app: restarts. */
   readonly dir?: string;
   /** Log errors to stdout (debugging a test); silent by default. */
@@ -90,6 +91,7 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     collectProcessMetrics: false,
     ...(options.clock === undefined ? {} : { clock: options.clock }),
     ...(options.uniform === undefined ? {} : { uniform: options.uniform }),
+    ...(options.freeDiskBytes === undefined ? {} : { freeDiskBytes: options.freeDiskBytes }),
   });
   await app.ready();
   return {

@@ -18,7 +18,18 @@ describe('probes', () => {
     expect((await t.app.inject({ method: 'GET', url: '/health/live' })).json()).toEqual({ status: 'live' });
     const ready = await t.app.inject({ method: 'GET', url: '/health/ready' });
     expect(ready.statusCode).toBe(200);
-    expect(ready.json()).toMatchObject({ status: 'ready', checks: { model: true, store: true, decisionLog: true }, model: { version: 'test-lr' } });
+    expect(ready.json()).toMatchObject({ status: 'ready', checks: { model: true, store: true, decisionLog: true, accepting: true, diskSpace: true }, model: { version: 'test-lr' } });
+  });
+
+  test('not ready on a disk without room for writes (its first write would stop the service)', async () => {
+    const full = await buildTestApp({ clock: () => NOW, freeDiskBytes: async () => 10 * 1024 * 1024 });
+    try {
+      const ready = await full.app.inject({ method: 'GET', url: '/health/ready' });
+      expect(ready.statusCode).toBe(503);
+      expect(ready.json()).toMatchObject({ status: 'not_ready', checks: { model: true, store: true, decisionLog: true, accepting: true, diskSpace: false } });
+    } finally {
+      await full.close();
+    }
   });
 });
 
