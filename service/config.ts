@@ -51,6 +51,8 @@ const budgets = z
     return parsed;
   });
 
+const MAX_BUDGET_WINDOW = 1_000_000;
+
 export const configSchema = z.object({
   PORT: envInteger(0, 65535).default(8080).describe('TCP port to listen on'),
   HOST: z.string().trim().min(1, { error: 'must not be empty' }).default('0.0.0.0').describe('Address to listen on'),
@@ -65,7 +67,7 @@ export const configSchema = z.object({
   RANDOM_REFERRAL_RATE: share(0.5).default(0.005).describe('Probability that a scored crossing is selected for referral at random'),
   REFERRAL_BUDGETS: budgets.describe('Per-port referral budgets, PORT=SHARE,...'),
   // Below MIN_BUDGET_WINDOW the window never holds enough scores and the budget never applies.
-  REFERRAL_BUDGET_WINDOW: envInteger(MIN_BUDGET_WINDOW, 1_000_000)
+  REFERRAL_BUDGET_WINDOW: envInteger(MIN_BUDGET_WINDOW, MAX_BUDGET_WINDOW)
     .default(2000)
     .describe('Recent scored crossings per port whose score quantile sets a budgeted threshold'),
   DECISION_LOG_FSYNC: z
@@ -84,12 +86,17 @@ export const configSchema = z.object({
   // apply: the port would stay on the card's threshold without a word (budget-threshold.ts).
   for (const [port, budget] of config.REFERRAL_BUDGETS) {
     if (Math.floor(budget * config.REFERRAL_BUDGET_WINDOW) >= 1) continue;
-    let window = Math.ceil(1 / budget);
-    while (Math.floor(budget * window) < 1) window++;
+    // The smallest window that allows one referral, found by the same floor the threshold uses
+    // (1/budget can round just below it); none when even the largest window allows none.
+    const smallest = Math.ceil(1 / budget);
+    const window = [smallest, smallest + 1].find((n) => n <= MAX_BUDGET_WINDOW && Math.floor(budget * n) >= 1);
     ctx.addIssue({
       code: 'custom',
       path: ['REFERRAL_BUDGETS'],
-      message: `budget of port ${port} (${budget}) allows no referral in a window of ${config.REFERRAL_BUDGET_WINDOW} crossings: set REFERRAL_BUDGET_WINDOW to at least ${window}`,
+      message:
+        window === undefined
+          ? `budget of port ${port} (${budget}) allows no referral in any window up to ${MAX_BUDGET_WINDOW} crossings: raise it to at least ${1 / MAX_BUDGET_WINDOW}`
+          : `budget of port ${port} (${budget}) allows no referral in a window of ${config.REFERRAL_BUDGET_WINDOW} crossings: set REFERRAL_BUDGET_WINDOW to at least ${window}`,
     });
   }
 });

@@ -1,4 +1,6 @@
 import Database from 'better-sqlite3';
+import { existsSync, mkdirSync, realpathSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 
 /**
  * One service per database. A second service on the same REFERRAL_DB (a mistaken double start)
@@ -26,12 +28,16 @@ export class InstanceLockError extends Error {
 }
 
 export function acquireInstanceLock(databasePath: string): InstanceLock {
-  const path = `${databasePath}.service-lock`;
+  // The database's folder may not exist yet (a fresh checkout's data/): openDatabase creates it,
+  // and this runs first. A symlinked database file is locked by the path of the file it names.
+  mkdirSync(dirname(resolve(databasePath)), { recursive: true });
+  const path = `${existsSync(databasePath) ? realpathSync(databasePath) : resolve(databasePath)}.service-lock`;
   const db = new Database(path, { timeout: 0 });
   try {
-    // A rollback journal and an exclusive locking mode: the lock is taken by the write transaction
-    // below and kept until the connection closes, without a WAL or shared-memory file.
-    db.pragma('journal_mode = DELETE');
+    // An in-memory journal and an exclusive locking mode: the lock is taken by the write
+    // transaction below and kept until the connection closes, with no journal, WAL or shared-memory
+    // file beside it.
+    db.pragma('journal_mode = MEMORY');
     db.pragma('locking_mode = EXCLUSIVE');
     db.exec('CREATE TABLE IF NOT EXISTS holder (pid INTEGER NOT NULL)');
     db.exec('BEGIN EXCLUSIVE');

@@ -119,11 +119,14 @@ function registerStorage(fastify: FastifyInstance, options: StoragePluginOptions
   fastify.decorate('storage', storage);
 
   fastify.addHook('onClose', async () => {
-    await decisionLog.close();
-    await checkpointer.close();
-    await readStore.close();
-    await writeStore.close();
-    // Last, once the database is closed: no second service starts on it while this one still writes.
-    lock.release();
+    try {
+      await decisionLog.close();
+      await checkpointer.close();
+      await readStore.close();
+      await writeStore.close();
+    } finally {
+      // Last, once the database is closed: no second service starts on it while this one still writes.
+      lock.release();
+    }
   });
 }

@@ -57,6 +57,12 @@ describe('loadConfig', () => {
     ]);
     expect(loadConfig({ REFERRAL_BUDGETS: '2504=0.005', REFERRAL_BUDGET_WINDOW: '200' }).REFERRAL_BUDGET_WINDOW).toBe(200);
     expect(loadConfig({ REFERRAL_BUDGETS: '2504=0.004', REFERRAL_BUDGET_WINDOW: '250' }).REFERRAL_BUDGETS.get('2504')).toBe(0.004);
+    // Below one referral in the largest window allowed, no window helps (and none is suggested;
+    // 1e-18 used to loop for ever looking for one).
+    expect(problemsOf({ REFERRAL_BUDGETS: '2504=0.0000005' })).toEqual([
+      'REFERRAL_BUDGETS: budget of port 2504 (5e-7) allows no referral in any window up to 1000000 crossings: raise it to at least 0.000001',
+    ]);
+    expect(problemsOf({ REFERRAL_BUDGETS: '2504=0.000000000000000001' })).toHaveLength(1);
   });
 
   test('a number that is only blanks, hexadecimal or an exponent is refused, not read as 0 or converted', () => {

@@ -25,6 +25,18 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** Whether a new connection to the port is accepted. */
+async function accepts(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, host);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
 describe('SIGTERM', () => {
   // A console's connection is busy with a score when the service is told to stop; its next request
   // on that connection (pipelined here, so it is certain to come after the stop) is refused in the
@@ -50,7 +62,13 @@ describe('SIGTERM', () => {
     const probeConnection = await open('shutdown-2', `GET /health/ready HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
     await new Promise((resolve) => setTimeout(resolve, 300));
     server.child.kill('SIGTERM');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The service refuses new connections once it is stopping (its preClose hooks have run): only
+    // then are the pipelined requests sent, however slowly the signal was handled.
+    const deadline = Date.now() + 10_000;
+    while (await accepts(Number(port), host)) {
+      if (Date.now() > deadline) throw new Error('the service did not begin to stop');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     refusedConnection.finish();
     probeConnection.finish();
 
@@ -58,6 +76,7 @@ describe('SIGTERM', () => {
     expect(refusedReplies.map((r) => r.slice(0, 12)), refusedReplies.join('')).toEqual(['HTTP/1.1 200', 'HTTP/1.1 503']);
     const refused = refusedReplies[1]!;
     expect(refused).toMatch(/\r\nretry-after: 5\r\n/i);
+    expect(refused).toMatch(/\r\nconnection: close\r\n/i);
     const json = JSON.parse(refused.slice(refused.indexOf('\r\n\r\n') + 4)) as { message: string; errors: string[]; requestId: string };
     expect(json.message).toBe('the service is stopping; send the request again after the Retry-After delay');
     expect(json.errors).toEqual([json.message]);

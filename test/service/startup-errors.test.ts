@@ -44,6 +44,15 @@ describe('one service per database', () => {
     }
   }, 60_000);
 
+  it("starts where the database's folder does not exist yet, as on a fresh checkout (data/)", async () => {
+    const app = await buildTestApp({ env: { REFERRAL_DB: join(dir, 'not-yet', 'deeper', 'referral.db') } });
+    try {
+      expect((await app.app.inject({ method: 'GET', url: '/health/ready' })).statusCode).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+
   it('is free again after the first service stops', async () => {
     const first = await buildTestApp();
     try {

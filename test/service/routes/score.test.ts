@@ -157,6 +157,18 @@ describe('Idempotency-Key', () => {
     expect(await counts()).toEqual({ decisions: before.decisions + 1, crossings: before.crossings + 1 });
   });
 
+  test('a reply stored before replies carried modelRecommendation replays with it, derived from score and threshold', async () => {
+    const event = freshCrossing('idem-old');
+    const first = (await score(event, { 'idempotency-key': 'retry-old' })).json<ScoreReply>();
+    // As a service before this field stored it.
+    const { modelRecommendation: _dropped, ...older } = first;
+    t.app.storage.databases.write.prepare("UPDATE idempotency_keys SET response = ? WHERE key = 'retry-old'").run(JSON.stringify(older));
+    const replay = await score(event, { 'idempotency-key': 'retry-old' });
+    expect(replay.statusCode).toBe(200);
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect(replay.json()).toEqual(first);
+  });
+
   test('concurrent requests with one key make one decision', async () => {
     const before = await counts();
     const event = freshCrossing('idem-2');
