@@ -1,6 +1,6 @@
 import type { HistoryFact } from '../../features/history.ts';
 import type { CrossingRecord, HistoryStore } from '../../store/history-store.ts';
-import type { SqliteDatabase } from '../../store/sqlite/database.ts';
+import { isSqliteBusy, type SqliteDatabase } from '../../store/sqlite/database.ts';
 import { factsForOutcome } from '../outcomes/outcome-facts.ts';
 import { createDurability } from './durability.ts';
 import type { DecisionRecord, OutcomeRecord } from './decision-record.ts';
@@ -223,7 +223,7 @@ export function createDecisionLog(options: DecisionLogOptions): DecisionLog {
     try {
       begin.run();
     } catch (error) {
-      if (String((error as { code?: unknown }).code).startsWith('SQLITE_BUSY')) throw new DecisionLogBusyError((error as Error).message);
+      if (isSqliteBusy(error)) throw new DecisionLogBusyError((error as Error).message);
       throw error;
     }
     let committed = false;

@@ -38,12 +38,17 @@ export interface ReferralDecision {
   readonly referralPropensity: number;
 }
 
+/** What the model alone recommends for a score against a threshold. */
+export function modelRecommendationOf(score: number, threshold: number): Recommendation {
+  return score >= threshold ? 'refer' : 'release';
+}
+
 export function decide(rule: DecisionRule): ReferralDecision {
   if (!(rule.randomDraw >= 0 && rule.randomDraw < 1)) throw new RangeError(`randomDraw must be in [0, 1), got ${rule.randomDraw}`);
   if (!(rule.randomReferralRate >= 0 && rule.randomReferralRate <= 1)) {
     throw new RangeError(`randomReferralRate must be in [0, 1], got ${rule.randomReferralRate}`);
   }
-  const modelRefers = rule.score >= rule.threshold;
+  const modelRefers = modelRecommendationOf(rule.score, rule.threshold) === 'refer';
   const randomlySelected = rule.randomDraw < rule.randomReferralRate;
   return {
     recommendation: modelRefers || randomlySelected ? 'refer' : 'release',

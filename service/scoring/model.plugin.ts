@@ -38,12 +38,14 @@ export default fp<ModelPluginOptions>(
   async (fastify, options) => {
     // Named by the variables that chose the model, so an operator knows what to change.
     const where = `MODELS_DIR=${options.modelsDir}, MODEL_VERSION=${options.version}`;
-    const { dir, loaded } = await (async () => {
-      const { dir } = await resolveModelVersion(options.modelsDir, options.version);
-      return { dir, loaded: await loadModel(dir) };
-    })().catch((error: unknown) => {
+    let dir: string;
+    let loaded: Awaited<ReturnType<typeof loadModel>>;
+    try {
+      dir = (await resolveModelVersion(options.modelsDir, options.version)).dir;
+      loaded = await loadModel(dir);
+    } catch (error) {
       throw error instanceof ModelContractError ? new ModelContractError(`${where}: ${error.message}`) : error;
-    });
+    }
     const scorer = createScorer({ session: loaded.session, card: loaded.card });
     const baseline = Float32Array.from(loaded.card.reference.baseline);
     await scorer.score(occlusionRows(baseline, loaded.card.reference.baseline, REASON_GROUPS), 1 + REASON_GROUPS.length);

@@ -8,6 +8,7 @@ import type { DecisionRecord } from '../decisions/decision-record.ts';
 import { BODY_ERRORS, COMMON_ERRORS, errorResponses } from '../http/errors.ts';
 import { writeHeaders } from '../http/headers.ts';
 import type { Idempotency } from '../idempotency/idempotency.ts';
+import { modelRecommendationOf } from './decide.ts';
 
 export const reasonSchema = z
   .object({
@@ -64,7 +65,7 @@ export function scoreReply(d: DecisionRecord): ScoreReply {
 /** A reply stored before replies carried modelRecommendation (a replay): derived as decide.ts decides it. */
 function withModelRecommendation(body: ScoreReply): ScoreReply {
   if ((body as Partial<ScoreReply>).modelRecommendation !== undefined) return body;
-  return { ...body, modelRecommendation: body.score >= body.threshold ? 'refer' : 'release' };
+  return { ...body, modelRecommendation: modelRecommendationOf(body.score, body.threshold) };
 }
 
 export interface ScoreRouteOptions {

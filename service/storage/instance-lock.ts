@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { existsSync, mkdirSync, realpathSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { isSqliteBusy } from '../../store/sqlite/database.ts';
 
 /**
  * One service per database. A second service on the same REFERRAL_DB (a mistaken double start)
@@ -16,7 +17,6 @@ import { dirname, resolve } from 'node:path';
  * reuses.
  */
 export interface InstanceLock {
-  readonly path: string;
   release(): void;
 }
 
@@ -34,23 +34,18 @@ export function acquireInstanceLock(databasePath: string): InstanceLock {
   const path = `${existsSync(databasePath) ? realpathSync(databasePath) : resolve(databasePath)}.service-lock`;
   const db = new Database(path, { timeout: 0 });
   try {
-    // An in-memory journal and an exclusive locking mode: the lock is taken by the write
-    // transaction below and kept until the connection closes, with no journal, WAL or shared-memory
-    // file beside it.
+    // An in-memory journal and an exclusive locking mode: the lock taken by BEGIN EXCLUSIVE is kept
+    // after its COMMIT until the connection closes, with no journal, WAL or shared-memory file beside it.
     db.pragma('journal_mode = MEMORY');
     db.pragma('locking_mode = EXCLUSIVE');
-    db.exec('CREATE TABLE IF NOT EXISTS holder (pid INTEGER NOT NULL)');
     db.exec('BEGIN EXCLUSIVE');
-    db.prepare('DELETE FROM holder').run();
-    db.prepare('INSERT INTO holder (pid) VALUES (?)').run(process.pid);
     db.exec('COMMIT');
   } catch (error) {
     db.close();
-    if (String((error as { code?: unknown }).code).startsWith('SQLITE_BUSY')) throw new InstanceLockError(path);
+    if (isSqliteBusy(error)) throw new InstanceLockError(path);
     throw error;
   }
   return {
-    path,
     release: () => {
       if (db.open) db.close();
     },

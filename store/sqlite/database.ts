@@ -34,6 +34,15 @@ export interface OpenDatabaseOptions {
   readonly readonly?: boolean;
 }
 
+/**
+ * Whether a better-sqlite3 error is SQLITE_BUSY (or one of its extended codes): another connection
+ * holds the lock that was asked for, longer than the busy timeout allowed.
+ */
+export function isSqliteBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
+}
+
 export const DEFAULT_MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
 
 /**
